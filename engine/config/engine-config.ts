@@ -1,0 +1,279 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { LogLevel } from '../log/index.js';
+import { isLogLevel } from '../log/index.js';
+
+/** Everything the engine needs to start. Flags and `PBX_*` variables map onto it (see README). */
+export interface EngineConfig {
+  dataDir: string;
+  bind: string;
+  advertise: string;
+  sipPort: number;
+  sipsPort: number;
+  httpPort: number;
+  rtpPortMin: number;
+  rtpPortMax: number;
+  tftpPort: number;
+  provPort: number;
+  adminPassword: string | undefined;
+  logLevel: LogLevel;
+  sipTrace: boolean;
+  /** SIP domain/realm used in digest challenges. Defaults to the advertised address. */
+  realm: string;
+  /** Digest algorithms offered in challenges, most preferred first. */
+  digestAlgorithms: Array<'MD5' | 'SHA-256'>;
+  /** Failed authentications from one source address before it is slowed down. */
+  authFailSlowAfter: number;
+  /** Failed authentications from one source address before it is blocked. */
+  authFailBlockAfter: number;
+  /** Seconds a blocked address stays blocked. */
+  authBlockSeconds: number;
+  /** Seconds between keep-alive OPTIONS to each registered contact (0 = off). */
+  qualifyInterval: number;
+  minExpires: number;
+  maxExpires: number;
+  defaultExpires: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+interface FlagSpec {
+  flag: string;
+  key: keyof EngineConfig;
+  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms';
+  help: string;
+}
+
+/** The flag table; the README's table is written from the same list (`serve --help`). */
+export const FLAGS: readonly FlagSpec[] = [
+  { flag: 'data-dir', key: 'dataDir', kind: 'string', help: 'database, recordings, generated configs' },
+  { flag: 'bind', key: 'bind', kind: 'string', help: 'address to listen on (default 0.0.0.0)' },
+  { flag: 'advertise', key: 'advertise', kind: 'string', help: 'address phones use to reach the PBX' },
+  { flag: 'sip-port', key: 'sipPort', kind: 'port', help: 'SIP over UDP and TCP (default 5060)' },
+  { flag: 'sips-port', key: 'sipsPort', kind: 'port', help: 'SIP over TLS (default 5061)' },
+  {
+    flag: 'http-port',
+    key: 'httpPort',
+    kind: 'port',
+    help: 'console, REST API, SIP over WebSocket at /ws (default 8080)',
+  },
+  {
+    flag: 'rtp-ports',
+    key: 'rtpPortMin',
+    kind: 'range',
+    help: 'media relay port range A-B (default 10000-20000)',
+  },
+  { flag: 'tftp-port', key: 'tftpPort', kind: 'port', help: 'TFTP provisioning (default 69)' },
+  { flag: 'prov-port', key: 'provPort', kind: 'port', help: 'HTTP provisioning (default 8090)' },
+  {
+    flag: 'admin-password',
+    key: 'adminPassword',
+    kind: 'string',
+    help: 'console/API admin password on first run',
+  },
+  {
+    flag: 'log-level',
+    key: 'logLevel',
+    kind: 'level',
+    help: 'debug, info, warn, error or silent (default info)',
+  },
+  { flag: 'sip-trace', key: 'sipTrace', kind: 'bool', help: 'log every SIP message sent and received' },
+  {
+    flag: 'realm',
+    key: 'realm',
+    kind: 'string',
+    help: 'digest realm / SIP domain (default: the advertised address)',
+  },
+  {
+    flag: 'digest-algorithms',
+    key: 'digestAlgorithms',
+    kind: 'algorithms',
+    help: 'digest algorithms offered, in order: MD5, SHA-256 or both, comma-separated (default MD5)',
+  },
+  {
+    flag: 'auth-fail-slow',
+    key: 'authFailSlowAfter',
+    kind: 'int',
+    help: 'failed logins from one address before replies are delayed (default 5)',
+  },
+  {
+    flag: 'auth-fail-block',
+    key: 'authFailBlockAfter',
+    kind: 'int',
+    help: 'failed logins from one address before it is blocked (default 20)',
+  },
+  {
+    flag: 'auth-block-seconds',
+    key: 'authBlockSeconds',
+    kind: 'int',
+    help: 'how long a blocked address stays blocked (default 600)',
+  },
+  {
+    flag: 'qualify-interval',
+    key: 'qualifyInterval',
+    kind: 'int',
+    help: 'seconds between keep-alive OPTIONS to contacts, 0 = off (default 30)',
+  },
+  {
+    flag: 'min-expires',
+    key: 'minExpires',
+    kind: 'int',
+    help: 'shortest registration accepted, seconds (default 60)',
+  },
+  {
+    flag: 'max-expires',
+    key: 'maxExpires',
+    kind: 'int',
+    help: 'longest registration granted, seconds (default 3600)',
+  },
+];
+
+export function defaultDataDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'win32')
+    return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'OfficePBX');
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'OfficePBX');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'officepbx');
+}
+
+/** First non-internal IPv4 address, else loopback. */
+export function firstLanIPv4(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export function defaultConfig(): EngineConfig {
+  return {
+    dataDir: defaultDataDir(),
+    bind: '0.0.0.0',
+    advertise: '',
+    sipPort: 5060,
+    sipsPort: 5061,
+    httpPort: 8080,
+    rtpPortMin: 10000,
+    rtpPortMax: 20000,
+    tftpPort: 69,
+    provPort: 8090,
+    adminPassword: undefined,
+    logLevel: 'info',
+    sipTrace: false,
+    realm: '',
+    digestAlgorithms: ['MD5'],
+    authFailSlowAfter: 5,
+    authFailBlockAfter: 20,
+    authBlockSeconds: 600,
+    qualifyInterval: 30,
+    minExpires: 60,
+    maxExpires: 3600,
+    defaultExpires: 3600,
+  };
+}
+
+function envName(flag: string): string {
+  return 'PBX_' + flag.toUpperCase().replace(/-/g, '_');
+}
+
+function applyValue(cfg: EngineConfig, spec: FlagSpec, raw: string, source: string): void {
+  const fail = (why: string): never => {
+    throw new ConfigError(spec.flag, `${source}: ${why}`);
+  };
+  const record = cfg as unknown as Record<string, unknown>;
+  switch (spec.kind) {
+    case 'string':
+      if (raw === '') fail('must not be empty');
+      record[spec.key] = raw;
+      return;
+    case 'bool':
+      if (!/^(1|0|true|false|yes|no|on|off)$/i.test(raw)) fail(`"${raw}" is not true or false`);
+      record[spec.key] = /^(1|true|yes|on)$/i.test(raw);
+      return;
+    case 'level':
+      if (!isLogLevel(raw)) fail(`"${raw}" is not one of debug, info, warn, error, silent`);
+      record[spec.key] = raw;
+      return;
+    case 'port':
+    case 'int': {
+      if (!/^\d+$/.test(raw)) fail(`"${raw}" is not a whole number`);
+      const n = Number(raw);
+      if (spec.kind === 'port' && (n < 0 || n > 65535)) fail(`${n} is not a port number (0-65535)`);
+      record[spec.key] = n;
+      return;
+    }
+    case 'algorithms': {
+      const list = raw.split(',').map((a) => a.trim().toUpperCase());
+      if (list.length === 0 || list.some((a) => a !== 'MD5' && a !== 'SHA-256'))
+        fail(`"${raw}" must list MD5 and/or SHA-256, comma-separated`);
+      if (new Set(list).size !== list.length) fail(`"${raw}" names an algorithm twice`);
+      cfg.digestAlgorithms = list as Array<'MD5' | 'SHA-256'>;
+      return;
+    }
+    case 'range': {
+      const m = /^(\d+)-(\d+)$/.exec(raw);
+      if (!m) fail(`"${raw}" is not a range like 10000-20000`);
+      const a = Number(m![1]);
+      const b = Number(m![2]);
+      if (a < 1024 || b > 65535 || a >= b) fail(`${raw} must be A-B with 1024 <= A < B <= 65535`);
+      cfg.rtpPortMin = a % 2 === 0 ? a : a + 1; // RTP on even ports, RTCP on the next odd one
+      cfg.rtpPortMax = b;
+      return;
+    }
+  }
+}
+
+/** Builds the configuration from defaults, then `PBX_*` environment variables, then command-line flags. */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const cfg = defaultConfig();
+  for (const spec of FLAGS) {
+    const v = env[envName(spec.flag)];
+    if (v !== undefined && v !== '') applyValue(cfg, spec, v, envName(spec.flag));
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(arg, `unexpected argument "${arg}"`);
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const spec = FLAGS.find((f) => f.flag === name);
+    if (!spec) throw new ConfigError(name, `unknown flag --${name} (see --help)`);
+    if (value === undefined) {
+      if (spec.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
+        value = 'true';
+      else {
+        value = argv[++i];
+        if (value === undefined) throw new ConfigError(name, `--${name} needs a value`);
+      }
+    }
+    applyValue(cfg, spec, value, `--${name}`);
+  }
+  if (cfg.advertise === '') cfg.advertise = cfg.bind !== '0.0.0.0' ? cfg.bind : firstLanIPv4();
+  if (cfg.realm === '') cfg.realm = cfg.advertise;
+  if (cfg.minExpires > cfg.maxExpires)
+    throw new ConfigError('min-expires', 'min-expires is larger than max-expires');
+  if (cfg.defaultExpires > cfg.maxExpires) cfg.defaultExpires = cfg.maxExpires;
+  return cfg;
+}
+
+export function usage(): string {
+  const lines = [
+    'Usage: npm run serve -- [flags]',
+    '',
+    'Every flag can also be set as an environment variable PBX_<FLAG>.',
+    '',
+  ];
+  for (const f of FLAGS) lines.push(`  --${f.flag.padEnd(20)} ${envName(f.flag).padEnd(24)} ${f.help}`);
+  return lines.join('\n');
+}

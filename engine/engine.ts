@@ -1,0 +1,231 @@
+import path from 'node:path';
+import type { EngineConfig } from './config/index.js';
+import { LogRoot, type Logger } from './log/index.js';
+import { openDatabase } from './store/open-database.js';
+import { SettingsStore } from './store/settings-store.js';
+import { BindingRepository } from './store/binding-repository.js';
+import type { Database } from './store/database-types.js';
+import { UserDirectory } from './directory/user-directory.js';
+import { ApiServer } from './http/api-server.js';
+import type { ApiSources, RegistrationView } from './http/api-sources.js';
+import { AuthGuard } from './sip/auth/auth-guard.js';
+import { DigestAuthenticator } from './sip/auth/digest-authenticator.js';
+import { NonceManager } from './sip/auth/nonce-manager.js';
+import { LocalAddresses } from './sip/core/local-addresses.js';
+import { LocationService } from './sip/location/location-service.js';
+import { ProxyCore } from './sip/proxy/proxy-core.js';
+import { Qualifier } from './sip/registrar/qualify.js';
+import { Registrar } from './sip/registrar/registrar.js';
+import { DialPlan } from './sip/routing/dial-plan.js';
+import { SipServer } from './sip/sip-server.js';
+import { TransactionLayer } from './sip/transaction/transaction-layer.js';
+import { flowSource } from './sip/transport/flow.js';
+import { TcpTransport } from './sip/transport/tcp-transport.js';
+import { TransportLayer } from './sip/transport/transport-layer.js';
+import { UdpTransport } from './sip/transport/udp-transport.js';
+import { WsTransport } from './sip/transport/ws-transport.js';
+
+export const PRODUCT = 'OfficePBX';
+export const VERSION = '0.1.0';
+
+/**
+ * The whole engine, wired: store → directory → SIP stack (transport → transactions → registrar / proxy)
+ * → HTTP API with SIP over WebSocket. Runs the same in the headless service and in Electron's main process.
+ */
+export class Engine {
+  readonly log: Logger;
+  private readonly db: Database;
+  readonly directory: UserDirectory;
+  readonly location: LocationService;
+  readonly transport: TransportLayer;
+  readonly transactions: TransactionLayer;
+  readonly guard: AuthGuard;
+  readonly sip: SipServer;
+  readonly api: ApiServer;
+  private readonly bindings: BindingRepository;
+  private readonly nonces: NonceManager;
+  private readonly qualifier: Qualifier;
+  private readonly udp: UdpTransport;
+  private readonly tcp: TcpTransport;
+  private readonly ws: WsTransport;
+  private up = false;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: EngineConfig,
+    readonly logRoot: LogRoot,
+  ) {
+    this.log = logRoot.logger('engine');
+    this.db = openDatabase(path.join(config.dataDir, 'officepbx.db'), logRoot.logger('store'));
+    const settings = new SettingsStore(this.db);
+    this.directory = new UserDirectory(this.db, logRoot.logger('directory'));
+    this.bindings = new BindingRepository(this.db);
+    this.location = new LocationService(this.bindings);
+    const local = new LocalAddresses(config.advertise, config.sipPort, config.httpPort, [config.bind]);
+
+    this.transport = new TransportLayer(logRoot.logger('sip.trace'), config.sipTrace);
+    this.udp = new UdpTransport(this.transport);
+    this.tcp = new TcpTransport(this.transport);
+    this.ws = new WsTransport(this.transport, '/ws');
+    this.transport.add(this.udp);
+    this.transport.add(this.tcp);
+    this.transport.add(this.ws);
+    this.transactions = new TransactionLayer(this.transport, logRoot.logger('sip.transaction'));
+
+    this.nonces = new NonceManager();
+    this.guard = new AuthGuard({
+      slowAfter: config.authFailSlowAfter,
+      blockAfter: config.authFailBlockAfter,
+      blockSeconds: config.authBlockSeconds,
+    });
+    const authenticator = new DigestAuthenticator(
+      () => config.realm,
+      (u) => this.directory.get(u)?.secret,
+      this.nonces,
+      config.digestAlgorithms,
+    );
+    const registrar = new Registrar(
+      this.location,
+      {
+        minExpires: config.minExpires,
+        maxExpires: config.maxExpires,
+        defaultExpires: config.defaultExpires,
+        maxContactsPerAor: 10,
+      },
+      logRoot.logger('sip.registrar'),
+    );
+    const proxy = new ProxyCore({
+      transactions: this.transactions,
+      transport: this.transport,
+      location: this.location,
+      dialPlan: new DialPlan({ hasExtension: (e) => this.directory.get(e) !== undefined }),
+      local,
+      log: logRoot.logger('sip.proxy'),
+    });
+    this.sip = new SipServer({
+      transactions: this.transactions,
+      registrar,
+      proxy,
+      authenticator,
+      guard: this.guard,
+      local,
+      log: logRoot.logger('sip.core'),
+      userAgent: `${PRODUCT}/${VERSION}`,
+    });
+    this.qualifier = new Qualifier(
+      this.location,
+      this.transactions,
+      local,
+      config.qualifyInterval,
+      logRoot.logger('sip.qualify'),
+    );
+    // A WebSocket phone is reachable only over its connection: when that closes, its bindings go.
+    this.transport.connectionClosedListeners.push((id) => {
+      if (!id.startsWith('ws-')) return;
+      for (const b of this.location.all())
+        if (b.flow.connectionId === id) this.location.remove(b.aor, b.contact);
+    });
+    // Deleting a user removes their registrations.
+    this.directory.onChange((ev) => {
+      if (ev.kind === 'deleted') this.location.removeAll(ev.user.extension);
+    });
+
+    const sources: ApiSources = {
+      health: () => this.health(),
+      registrations: () => this.registrations(),
+      blockedAddresses: () => this.guard.list(),
+      unblockAddress: (a) => this.guard.unblock(a),
+      calls: () => [],
+    };
+    this.api = new ApiServer({
+      log: logRoot.logger('api'),
+      directory: this.directory,
+      settings,
+      sources,
+      adminPasswordOnFirstRun: config.adminPassword,
+    });
+  }
+
+  static async start(config: EngineConfig, logRoot = new LogRoot(config.logLevel)): Promise<Engine> {
+    const engine = new Engine(config, logRoot);
+    try {
+      await engine.listen();
+    } catch (err) {
+      await engine.stop();
+      throw err;
+    }
+    return engine;
+  }
+
+  private async listen(): Promise<void> {
+    const c = this.config;
+    await this.udp.listen(c.bind, c.sipPort);
+    await this.tcp.listen(c.bind, c.sipPort);
+    await this.api.listen(c.httpPort, c.bind);
+    this.ws.attach(this.api.server);
+    this.qualifier.start();
+    this.up = true;
+    this.log.info('listening', {
+      sip: `${c.bind}:${c.sipPort} (udp, tcp)`,
+      http: `${c.bind}:${c.httpPort}`,
+      ws: `ws://${c.advertise}:${c.httpPort}/ws`,
+      advertise: c.advertise,
+      dataDir: c.dataDir,
+      users: this.directory.count(),
+      bindings: this.location.size,
+    });
+  }
+
+  health(): { ok: boolean; listeners: Record<string, string> } {
+    const c = this.config;
+    return {
+      ok: this.up,
+      listeners: {
+        'sip-udp': this.udp.local.port ? `${c.bind}:${this.udp.local.port}` : 'down',
+        'sip-tcp': this.tcp.local.port ? `${c.bind}:${this.tcp.local.port}` : 'down',
+        http: this.up ? `${c.bind}:${c.httpPort}` : 'down',
+        'sip-ws': this.up ? `${c.bind}:${c.httpPort}/ws` : 'down',
+      },
+    };
+  }
+
+  registrations(): RegistrationView[] {
+    const now = Date.now();
+    return this.location.all(now).map((b) => ({
+      extension: b.aor,
+      contact: b.contact,
+      source: flowSource(b.flow),
+      transport: b.flow.transport,
+      userAgent: b.userAgent,
+      expires: Math.max(0, Math.round((b.expiresAt - now) / 1000)),
+      expiresAt: new Date(b.expiresAt).toISOString(),
+      registeredAt: new Date(b.registeredAt).toISOString(),
+      reachable: b.reachable,
+    }));
+  }
+
+  /** Clean shutdown: stop taking requests, answer what is open, flush and close the database. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.up = false;
+    this.qualifier.stop();
+    this.transactions.shutdown();
+    // Let the 503s of open transactions leave before the sockets close.
+    await new Promise((r) => setTimeout(r, 50));
+    await this.transport.close();
+    await this.api.close();
+    this.location.close();
+    this.nonces.close();
+    try {
+      this.bindings.flush();
+    } catch (err) {
+      this.log.error('could not write registrations on shutdown', { err });
+    }
+    this.db.close();
+    this.log.info('stopped');
+  }
+}

@@ -1,0 +1,18 @@
+import type { UserDirectory } from '../directory/user-directory.js';
+import type { Logger } from '../log/index.js';
+import type { SettingsStore } from '../store/settings-store.js';
+import type { ApiSources } from './api-sources.js';
+
+export interface ApiServerOptions {
+  /** Category `api`: one debug line per request. */
+  log: Logger;
+  directory: UserDirectory;
+  settings: SettingsStore;
+  sources: ApiSources;
+  /** Stored (hashed) on `listen()` only when no admin password exists yet. */
+  adminPasswordOnFirstRun?: string | undefined;
+  /** Largest request body; 1 MiB by default. */
+  bodyLimitBytes?: number;
+  /** How long a verified admin password is remembered; 60 s by default. */
+  authCacheMs?: number;
+}

@@ -1,0 +1,161 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log/index.js';
+import { AdminPassword } from './admin-password.js';
+import { ApiErrors, toApiError } from './api-errors.js';
+import { writeResponse } from './api-response.js';
+import type { ApiResponse } from './api-response.js';
+import type { ApiServerOptions } from './api-server-options.js';
+import { parseBasicAuth, safeEqual } from './basic-auth.js';
+import { changesState, foreignOrigin } from './origin-check.js';
+import { decodeUtf8, parseJsonObject, readBody } from './request-body.js';
+import type { Route, RouteContext } from './route.js';
+import { Router } from './router.js';
+import { securityRoutes } from './security-routes.js';
+import { statusRoutes } from './status-routes.js';
+import { userImportRoutes } from './user-import-routes.js';
+import { userRoutes } from './user-routes.js';
+
+const ONE_MIB = 1024 * 1024;
+const ADMIN_USER = 'admin';
+
+/**
+ * The REST API on node:http. Request path: route lookup (404/405) → admin password (401) → same-origin
+ * check for changes (403) → body (413/400) → handler → JSON answer. Errors come from ApiErrors only.
+ * `server` is exposed so the SIP WebSocket transport can take its `upgrade` events at /ws.
+ */
+export class ApiServer {
+  readonly server: http.Server;
+  readonly adminPassword: AdminPassword;
+  private readonly log: Logger;
+  private readonly router: Router;
+  private readonly bodyLimit: number;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.log = options.log;
+    this.bodyLimit = options.bodyLimitBytes ?? ONE_MIB;
+    this.adminPassword = new AdminPassword(options.settings, options.log, options.authCacheMs);
+    const routes: Route[] = [
+      ...statusRoutes(options.sources),
+      ...userImportRoutes(options.directory),
+      ...userRoutes(options.directory),
+      ...securityRoutes(options.sources),
+    ];
+    this.router = new Router(routes);
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.requestTimeout = 60_000;
+    this.server.headersTimeout = 20_000;
+  }
+
+  /** Stores the first-run admin password if needed, then listens. Port 0 picks a free port. */
+  async listen(port: number, host: string): Promise<void> {
+    const initial = this.options.adminPasswordOnFirstRun;
+    if (initial !== undefined && initial !== '' && (await this.adminPassword.setIfUnset(initial))) {
+      this.log.info('admin password stored from the first-run setting');
+    }
+    if (!this.adminPassword.isSet()) {
+      this.log.warn('no admin password is set: the API refuses every request except /api/health');
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.log.info('api listening', { address: this.address() });
+  }
+
+  /** `host:port` actually bound (useful after listen(0)). */
+  address(): string {
+    const a = this.server.address() as AddressInfo | null;
+    return a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : 'not listening';
+  }
+
+  /** Stops listening and drops idle keep-alive connections; WebSocket connections are the owner's to close. */
+  close(): Promise<void> {
+    if (!this.server.listening) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.server.close((err) => (err ? reject(err) : resolve()));
+      this.server.closeIdleConnections();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const rawPath = normalizePath(q < 0 ? rawUrl : rawUrl.slice(0, q));
+    const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
+    let response: ApiResponse;
+    try {
+      response = await this.dispatch(req, method, rawPath, query);
+    } catch (err) {
+      response = this.failure(err, method, rawPath);
+    }
+    try {
+      writeResponse(res, response);
+    } catch (err) {
+      // e.g. a source returned something JSON cannot hold; the answer is lost, the server must not be.
+      this.log.error('could not write the response', { method, path: rawPath, err });
+      res.destroy();
+    }
+    this.log.debug('request', {
+      method,
+      path: rawPath,
+      status: response.status,
+      ms: Math.round(performance.now() - started),
+    });
+  }
+
+  private async dispatch(
+    req: http.IncomingMessage,
+    method: string,
+    rawPath: string,
+    query: URLSearchParams,
+  ): Promise<ApiResponse> {
+    const match = this.router.match(method, rawPath);
+    if (match.kind === 'none') throw ApiErrors.routeNotFound(rawPath);
+    if (match.kind === 'wrong-method') throw ApiErrors.methodNotAllowed(method, rawPath, match.allow);
+    const { route, params } = match;
+    if (!route.public) await this.authenticate(req);
+    if (changesState(method)) {
+      const origin = foreignOrigin(req);
+      if (origin !== null) throw ApiErrors.crossOrigin(origin);
+    }
+    const ctx: RouteContext = { params, query, json: {}, text: '', log: this.log };
+    const kind = route.body ?? 'none';
+    if (kind !== 'none') {
+      const body = await readBody(req, this.bodyLimit);
+      if (kind === 'json') ctx.json = parseJsonObject(body);
+      else ctx.text = decodeUtf8(body);
+    }
+    return await route.handle(ctx);
+  }
+
+  private async authenticate(req: http.IncomingMessage): Promise<void> {
+    if (!this.adminPassword.isSet()) throw ApiErrors.noAdminPassword();
+    const credentials = parseBasicAuth(req.headers.authorization);
+    if (!credentials) throw ApiErrors.authRequired();
+    const userOk = safeEqual(credentials.user, ADMIN_USER);
+    const passwordOk = await this.adminPassword.verify(credentials.password);
+    if (!userOk || !passwordOk) {
+      this.log.info('admin login failed', { source: req.socket.remoteAddress });
+      throw ApiErrors.wrongCredentials();
+    }
+  }
+
+  private failure(err: unknown, method: string, path: string): ApiResponse {
+    const known = toApiError(err);
+    const apiError = known ?? ApiErrors.internal();
+    if (!known) this.log.error('request failed', { method, path, err });
+    return { status: apiError.status, json: apiError.body(), headers: apiError.options.headers ?? {} };
+  }
+}
+
+/** `/api/users/` is `/api/users`. */
+function normalizePath(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}

@@ -1,0 +1,5 @@
+export * from './auth-header.js';
+export * from './digest.js';
+export * from './nonce-manager.js';
+export * from './auth-guard.js';
+export * from './digest-authenticator.js';

@@ -1,0 +1,2 @@
+export * from './binding.js';
+export * from './location-service.js';

@@ -1,0 +1,265 @@
+import crypto from 'node:crypto';
+import type { Logger } from '../../log/index.js';
+import type { LocalAddresses } from '../core/local-addresses.js';
+import { makeResponse } from '../core/make-response.js';
+import { parseNameAddr } from '../message/name-addr.js';
+import { cloneRequest, type SipRequest, type SipResponse } from '../message/sip-message.js';
+import { parseUri, uriUserDecoded } from '../message/uri.js';
+import { parseVia } from '../message/via.js';
+import type { LocationService } from '../location/location-service.js';
+import type { DialPlan } from '../routing/dial-plan.js';
+import type { ServerTransaction } from '../transaction/server-transaction.js';
+import { MAGIC_COOKIE } from '../transaction/transaction-key.js';
+import type { TransactionLayer } from '../transaction/transaction-layer.js';
+import { flowSource, type Flow } from '../transport/flow.js';
+import type { TransportLayer } from '../transport/transport-layer.js';
+import { responseTarget } from '../transport/transport-layer.js';
+import { resolveNextHop, type NextHopDeps } from './next-hop.js';
+import { ResponseContext } from './response-context.js';
+
+/** Methods that create a dialog through us: we Record-Route them so in-dialog requests keep coming here. */
+const RECORD_ROUTED = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
+
+export interface ProxyDeps {
+  transactions: TransactionLayer;
+  transport: TransportLayer;
+  location: LocationService;
+  dialPlan: DialPlan;
+  local: LocalAddresses;
+  log: Logger;
+}
+
+/**
+ * A stateful forking proxy core (RFC 3261 §16). It receives requests that already passed validation and
+ * authentication, decides targets (route set, or the dial plan and the location service), forwards on one
+ * client transaction per target, and returns the best response through the response context.
+ */
+export class ProxyCore {
+  private readonly hop: NextHopDeps;
+
+  constructor(private readonly d: ProxyDeps) {
+    this.hop = {
+      location: d.location,
+      connectionOpen: (f) => d.transport.connectionOpen(f),
+      localFlow: (t) => d.transport.get(t)?.local,
+    };
+  }
+
+  /** Any request other than ACK and CANCEL. */
+  handleRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    const callId = req.headers.get('Call-ID');
+    // §16.3 step 4: loop detection. A request carrying one of our Vias whose branch was computed from the
+    // same request state has looped; a changed Request-URI is a spiral and goes on.
+    if (this.isLoop(req)) {
+      tx.respond(makeResponse(req, 482, 'Loop Detected'));
+      return;
+    }
+    const routed = this.preprocessRoutes(req);
+    if (req.method === 'INVITE') tx.respond(makeResponse(req, 100, 'Trying'));
+
+    if (routed.nextHop !== undefined) {
+      // In-dialog (or pre-routed) request: the route set decides (§16.5 — the target is the Request-URI).
+      const flow = resolveNextHop(routed.nextHop, this.hop);
+      if (!flow) {
+        tx.respond(
+          makeResponse(
+            req,
+            routed.inDialog ? 481 : 404,
+            routed.inDialog ? 'Call/Transaction Does Not Exist' : 'Not Found - Next Hop Unknown',
+          ),
+        );
+        return;
+      }
+      const ctx = new ResponseContext(tx, this.d.transactions, this.d.log);
+      ctx.addBranch(this.prepareForward(req, req.uri, flow, tx.flow, false), flow);
+      tx.onCancel = () => ctx.cancel();
+      return;
+    }
+
+    const ruri = parseUri(req.uri);
+    if (!ruri || (ruri.scheme !== 'sip' && ruri.scheme !== 'sips' && ruri.scheme !== 'tel')) {
+      tx.respond(makeResponse(req, 416, 'Unsupported URI Scheme'));
+      return;
+    }
+    const dialled = (ruri.scheme === 'tel' ? ruri.host : uriUserDecoded(ruri)) ?? '';
+    const decision = this.d.dialPlan.route(dialled);
+    if (decision.kind === 'reject') {
+      tx.respond(makeResponse(req, decision.status, decision.reason));
+      return;
+    }
+    const bindings = this.d.location.lookup(decision.extension);
+    const targets: Array<{ uri: string; flow: Flow }> = [];
+    for (const b of bindings) {
+      const flow = this.d.transport.connectionOpen(b.flow) ? b.flow : resolveNextHop(b.contact, this.hop);
+      if (flow) targets.push({ uri: b.contact, flow });
+    }
+    if (targets.length === 0) {
+      tx.respond(makeResponse(req, 480, 'Temporarily Unavailable - No Phone Registered'));
+      return;
+    }
+    const ctx = new ResponseContext(tx, this.d.transactions, this.d.log);
+    for (const t of targets)
+      ctx.addBranch(this.prepareForward(req, t.uri, t.flow, tx.flow, RECORD_ROUTED.has(req.method)), t.flow);
+    tx.onCancel = () => ctx.cancel();
+    if (this.d.log.enabled('debug'))
+      this.d.log.debug('forked', { callId, extension: decision.extension, branches: targets.length });
+  }
+
+  /** CANCEL (§16.10): answer it, then cancel the matching INVITE's branches. */
+  handleCancel(tx: ServerTransaction, invite: ServerTransaction | undefined): void {
+    if (!invite) {
+      tx.respond(makeResponse(tx.request, 481, 'Call/Transaction Does Not Exist'));
+      return;
+    }
+    tx.respond(makeResponse(tx.request, 200, 'OK'));
+    if (invite.isFinal) return;
+    if (invite.onCancel) invite.onCancel(tx.request);
+    else invite.respond(makeResponse(invite.request, 487, 'Request Terminated'));
+  }
+
+  /** An ACK for a 2xx travels end to end: forwarded statelessly along the route set (§16.11). */
+  handleAck(ack: SipRequest, source: Flow): void {
+    const routed = this.preprocessRoutes(ack);
+    const target = routed.nextHop ?? ack.uri;
+    const flow = resolveNextHop(target, this.hop);
+    if (!flow) {
+      this.d.log.debug('ACK with no next hop dropped', {
+        callId: ack.headers.get('Call-ID'),
+        from: flowSource(source),
+      });
+      return;
+    }
+    const out = this.prepareForward(ack, ack.uri, flow, source, false, statelessBranch(ack));
+    void this.d.transport.send(out, flow);
+  }
+
+  /**
+   * A response matching no client transaction: a 2xx retransmission after the transaction ended goes on
+   * statelessly to the next Via (§16.11, RFC 6026); anything else is dropped (§16.7 step 1).
+   */
+  handleStrayResponse(res: SipResponse): void {
+    const vias = res.headers.getAll('Via');
+    const top = vias[0] !== undefined ? parseVia(vias[0]) : null;
+    if (!top || vias.length < 2) return;
+    if (!this.d.local.isLocalHost(top.host)) return;
+    if (res.status < 200 || res.status >= 300) return;
+    const headers = res.headers.clone();
+    headers.shift('Via');
+    const out: SipResponse = { ...res, headers };
+    const next = parseVia(vias[1]!);
+    if (!next) return;
+    const transport = this.d.transport.get((next.transport as Flow['transport']) ?? 'UDP');
+    if (!transport) return;
+    const flow = responseTarget(out, {
+      transport: transport.protocol,
+      remoteAddress: '',
+      remotePort: 0,
+      localAddress: transport.local.address,
+      localPort: transport.local.port,
+    });
+    void this.d.transport.send(out, flow);
+  }
+
+  /**
+   * §16.4 route information preprocessing: strip our own Route entries (two of them when we double
+   * record-routed), and repair a request from a strict router.
+   */
+  private preprocessRoutes(req: SipRequest): { nextHop: string | undefined; inDialog: boolean } {
+    const ruri = parseUri(req.uri);
+    if (
+      ruri &&
+      this.d.local.isUs(ruri) &&
+      ruri.params.has('lr') === false &&
+      req.headers.has('Route') &&
+      ruri.user === undefined
+    ) {
+      // The previous hop was a strict router: the last Route value is the real Request-URI.
+      const routes = req.headers.getAll('Route');
+      const last = routes[routes.length - 1]!;
+      const na = parseNameAddr(last);
+      if (na) {
+        req.uri = na.uri;
+        req.headers.remove('Route');
+        for (const r of routes.slice(0, -1)) req.headers.append('Route', r);
+      }
+    }
+    for (;;) {
+      const top = req.headers.getAll('Route')[0];
+      if (top === undefined) break;
+      const na = parseNameAddr(top);
+      const uri = na ? parseUri(na.uri) : null;
+      if (!uri || !this.d.local.isUs(uri)) break;
+      req.headers.shift('Route');
+    }
+    const inDialog =
+      (parseNameAddr(req.headers.get('To') ?? '')?.params.get('tag') ?? undefined) !== undefined;
+    const next = req.headers.getAll('Route')[0];
+    if (next !== undefined) return { nextHop: parseNameAddr(next)?.uri, inDialog };
+    if (inDialog) return { nextHop: req.uri, inDialog };
+    return { nextHop: undefined, inDialog };
+  }
+
+  /** §16.6: copy, set the target, decrement Max-Forwards, Record-Route, push our Via. */
+  private prepareForward(
+    req: SipRequest,
+    target: string,
+    out: Flow,
+    inbound: Flow,
+    recordRoute: boolean,
+    branch?: string,
+  ): SipRequest {
+    const fwd = cloneRequest(req);
+    fwd.uri = target;
+    const mf = fwd.headers.get('Max-Forwards');
+    fwd.headers.set('Max-Forwards', String(mf !== undefined ? Math.max(0, Number(mf) - 1) : 70));
+    if (recordRoute) {
+      // RFC 5658 double record-routing when the two sides use different transports: the top entry faces
+      // the callee, the second faces the caller.
+      if (out.transport !== inbound.transport) {
+        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(inbound.transport));
+        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(out.transport));
+      } else {
+        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(out.transport));
+      }
+    }
+    const via = `SIP/2.0/${out.transport} ${this.d.local.sentBy(out.transport)};branch=${branch ?? this.branchFor(req)};rport`;
+    fwd.headers.prepend('Via', via);
+    return fwd;
+  }
+
+  /** §16.6 step 8: a branch whose first part hashes the request state, for loop detection. */
+  private branchFor(req: SipRequest): string {
+    return `${MAGIC_COOKIE}-${loopHash(req)}.${crypto.randomBytes(6).toString('base64url')}`;
+  }
+
+  private isLoop(req: SipRequest): boolean {
+    const vias = req.headers.getAll('Via');
+    if (vias.length < 2) return false;
+    const mine = vias
+      .slice(1)
+      .map((v) => parseVia(v))
+      .filter((v) => v && this.d.local.isLocalHost(v.host));
+    if (mine.length === 0) return false;
+    const hash = loopHash(req);
+    return mine.some((v) => (v!.params.get('branch') ?? '').startsWith(`${MAGIC_COOKIE}-${hash}.`));
+  }
+}
+
+/** The fields RFC 3261 §16.6 step 8 names: To tag, From tag, Call-ID, Request-URI, top Via, CSeq number. */
+function loopHash(req: SipRequest): string {
+  const h = crypto.createHash('sha1');
+  h.update(req.uri);
+  h.update('|' + (parseNameAddr(req.headers.get('To') ?? '')?.params.get('tag') ?? ''));
+  h.update('|' + (parseNameAddr(req.headers.get('From') ?? '')?.params.get('tag') ?? ''));
+  h.update('|' + (req.headers.get('Call-ID') ?? ''));
+  h.update('|' + (req.headers.get('CSeq') ?? '').trim().split(/\s+/)[0]);
+  h.update('|' + (req.headers.getAll('Via')[0] ?? ''));
+  return h.digest('base64url').slice(0, 12);
+}
+
+/** ACKs forwarded statelessly get a branch derived from the incoming one, so retransmissions match (§16.11). */
+function statelessBranch(ack: SipRequest): string {
+  const top = ack.headers.getAll('Via')[0] ?? '';
+  return MAGIC_COOKIE + 'sl' + crypto.createHash('sha1').update(top).digest('base64url').slice(0, 16);
+}

@@ -1,0 +1,2 @@
+export * from './registrar.js';
+export * from './qualify.js';

@@ -1,0 +1,71 @@
+import type { SipRequest, SipResponse } from '../message/sip-message.js';
+import type { Flow } from '../transport/flow.js';
+import { isReliable } from '../transport/flow.js';
+import { TransactionState } from './transaction-state.js';
+
+export interface ClientTransactionTransport {
+  send(req: SipRequest, flow: Flow): Promise<boolean>;
+}
+
+export interface ClientTransactionOwner {
+  transactionTerminated(tx: ClientTransaction): void;
+}
+
+/** Up-calls to the transaction user (RFC 3261 §17.1: responses, timeout, transport error). */
+export interface ClientTransactionUser {
+  receiveResponse(res: SipResponse, tx: ClientTransaction): void;
+  onRequestTimeout?(tx: ClientTransaction): void;
+  onTransportError?(tx: ClientTransaction): void;
+}
+
+export abstract class ClientTransaction {
+  state: TransactionState;
+  protected timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly request: SipRequest,
+    readonly flow: Flow,
+    protected readonly transport: ClientTransactionTransport,
+    protected readonly owner: ClientTransactionOwner,
+    public user: ClientTransactionUser,
+    initial: TransactionState,
+  ) {
+    this.state = initial;
+  }
+
+  get reliable(): boolean {
+    return isReliable(this.flow.transport);
+  }
+
+  abstract start(): void;
+  abstract receiveResponse(res: SipResponse): void;
+
+  protected transmit(): void {
+    void this.transport.send(this.request, this.flow).then((ok) => {
+      if (!ok && this.state !== TransactionState.Terminated) {
+        // §17.1.4: a transport failure is reported to the TU and the transaction ends.
+        this.terminate();
+        this.user.onTransportError?.(this);
+      }
+    });
+  }
+
+  protected timer(ms: number, fn: () => void): void {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    this.timers.push(t);
+  }
+
+  protected clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+
+  terminate(): void {
+    if (this.state === TransactionState.Terminated) return;
+    this.state = TransactionState.Terminated;
+    this.clearTimers();
+    this.owner.transactionTerminated(this);
+  }
+}

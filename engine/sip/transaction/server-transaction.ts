@@ -1,0 +1,69 @@
+import type { SipRequest, SipResponse } from '../message/sip-message.js';
+import type { Flow } from '../transport/flow.js';
+import { isReliable } from '../transport/flow.js';
+import { TransactionState } from './transaction-state.js';
+
+/** What a server transaction needs from below: send a response back over the request's flow. */
+export interface ServerTransactionTransport {
+  sendResponse(res: SipResponse, flow: Flow): Promise<boolean>;
+}
+
+export interface ServerTransactionOwner {
+  transactionTerminated(tx: ServerTransaction): void;
+}
+
+/** Common shape of the two server machines; the TU answers through `respond()`. */
+export abstract class ServerTransaction {
+  state: TransactionState;
+  lastResponse: SipResponse | undefined;
+  /** Set by the core when it wants to hear of a CANCEL or an ACK timeout. */
+  onCancel: ((cancel: SipRequest) => void) | undefined;
+  onTerminated: (() => void) | undefined;
+  protected timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly request: SipRequest,
+    readonly flow: Flow,
+    protected readonly transport: ServerTransactionTransport,
+    protected readonly owner: ServerTransactionOwner,
+    initial: TransactionState,
+  ) {
+    this.state = initial;
+  }
+
+  get reliable(): boolean {
+    return isReliable(this.flow.transport);
+  }
+
+  abstract respond(res: SipResponse): void;
+  /** A retransmission of the request (or, for INVITE, an ACK) matched this transaction. */
+  abstract receiveRequest(req: SipRequest): void;
+
+  get isFinal(): boolean {
+    return this.lastResponse !== undefined && this.lastResponse.status >= 200;
+  }
+
+  protected send(res: SipResponse): void {
+    void this.transport.sendResponse(res, this.flow);
+  }
+
+  protected timer(ms: number, fn: () => void): void {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    this.timers.push(t);
+  }
+
+  protected clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+
+  terminate(): void {
+    if (this.state === TransactionState.Terminated) return;
+    this.state = TransactionState.Terminated;
+    this.clearTimers();
+    this.owner.transactionTerminated(this);
+    this.onTerminated?.();
+  }
+}

@@ -1,0 +1,188 @@
+import type { Logger } from '../../log/index.js';
+import type { ParseResult } from '../message/parser.js';
+import {
+  serializeMessage,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../message/sip-message.js';
+import { formatVia, parseVia } from '../message/via.js';
+import { makeResponse } from '../core/make-response.js';
+import { flowSource, type Flow, type TransportProtocol } from './flow.js';
+import type { Transport, TransportDelegate } from './transport.js';
+
+/** Up-call to the transaction layer: a well-formed message and its flow. */
+export interface TransportUser {
+  receiveRequest(req: SipRequest, flow: Flow): void;
+  receiveResponse(res: SipResponse, flow: Flow): void;
+  connectionClosed?(connectionId: string): void;
+}
+
+export interface TransportStats {
+  received: number;
+  sent: number;
+  malformedAnswered: number;
+  malformedDropped: number;
+  sendFailures: number;
+}
+
+/**
+ * The transport layer (RFC 3261 §18) over all listening transports. Below it, sockets; above it, the
+ * transaction layer. It stamps `received`/`rport` on incoming requests (§18.2.1, RFC 3581), answers
+ * malformed requests with 400 (the parser is the edge: after it a message is well-formed), and sends
+ * responses back where the request came from (§18.2.2).
+ */
+export class TransportLayer implements TransportDelegate {
+  private readonly transports = new Map<TransportProtocol, Transport>();
+  readonly stats: TransportStats = {
+    received: 0,
+    sent: 0,
+    malformedAnswered: 0,
+    malformedDropped: 0,
+    sendFailures: 0,
+  };
+  user: TransportUser | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly trace: boolean,
+  ) {}
+
+  add(t: Transport): void {
+    this.transports.set(t.protocol, t);
+  }
+
+  get(protocol: TransportProtocol): Transport | undefined {
+    return this.transports.get(protocol);
+  }
+
+  listeners(): Transport[] {
+    return [...this.transports.values()];
+  }
+
+  onMessage(result: ParseResult, raw: Buffer, flow: Flow): void {
+    this.stats.received++;
+    if (this.trace)
+      this.log.info('recv', { from: flowSource(flow), transport: flow.transport, msg: raw.toString('utf8') });
+    try {
+      if (!result.ok) {
+        this.rejectMalformed(result, flow);
+        return;
+      }
+      const msg = result.message;
+      if (msg.kind === 'request') {
+        this.stampReceived(msg, flow);
+        this.user?.receiveRequest(msg, flow);
+      } else {
+        this.user?.receiveResponse(msg, flow);
+      }
+    } catch (err) {
+      // Nothing a peer sends may take the server down; the message is dropped and the cause logged.
+      this.log.error('message handling failed', { from: flowSource(flow), err });
+    }
+  }
+
+  /** Listeners told when a TCP or WebSocket connection closes (the location service drops WS bindings). */
+  readonly connectionClosedListeners: Array<(connectionId: string) => void> = [];
+
+  onConnectionClosed(connectionId: string): void {
+    this.user?.connectionClosed?.(connectionId);
+    for (const l of this.connectionClosedListeners) l(connectionId);
+  }
+
+  private rejectMalformed(result: Extract<ParseResult, { ok: false }>, flow: Flow): void {
+    const req = result.request;
+    if (!req || req.method === 'ACK' || req.headers.getAll('Via').length === 0) {
+      this.stats.malformedDropped++;
+      this.log.debug('malformed message dropped', { from: flowSource(flow), reason: result.reason });
+      return;
+    }
+    this.stats.malformedAnswered++;
+    this.log.debug('malformed request answered', {
+      from: flowSource(flow),
+      status: result.status,
+      reason: result.reason,
+    });
+    this.stampReceived(req, flow);
+    void this.sendResponse(makeResponse(req, result.status, result.reason), flow);
+  }
+
+  /** RFC 3261 §18.2.1 and RFC 3581 §4: record the source address in the top Via. */
+  private stampReceived(req: SipRequest, flow: Flow): void {
+    const top = req.headers.getAll('Via')[0];
+    if (top === undefined) return;
+    const via = parseVia(top);
+    if (!via) return;
+    let changed = false;
+    if (via.host.replace(/^\[|\]$/g, '') !== flow.remoteAddress) {
+      via.params.set('received', flow.remoteAddress);
+      changed = true;
+    }
+    if (via.params.has('rport')) {
+      via.params.set('rport', String(flow.remotePort));
+      if (!via.params.has('received')) via.params.set('received', flow.remoteAddress);
+      changed = true;
+    }
+    if (changed) {
+      const entry = req.headers.entries.find((e) => e.name === 'Via');
+      if (entry) entry.value = formatVia(via);
+    }
+  }
+
+  async send(msg: SipMessage, flow: Flow): Promise<boolean> {
+    const t = this.transports.get(flow.transport);
+    if (!t) {
+      this.stats.sendFailures++;
+      return false;
+    }
+    const data = serializeMessage(msg);
+    if (this.trace)
+      this.log.info('send', { to: flowSource(flow), transport: flow.transport, msg: data.toString('utf8') });
+    const ok = await t.send(data, flow);
+    if (ok) this.stats.sent++;
+    else this.stats.sendFailures++;
+    return ok;
+  }
+
+  /**
+   * RFC 3261 §18.2.2: over a connection, use the one the request came on while it is open; otherwise send to
+   * `received` (and `rport`, RFC 3581) of the top Via, else its sent-by.
+   */
+  sendResponse(res: SipResponse, requestFlow: Flow): Promise<boolean> {
+    if (requestFlow.connectionId) {
+      const t = this.transports.get(requestFlow.transport);
+      if (t?.hasConnection(requestFlow.connectionId)) return this.send(res, requestFlow);
+    }
+    const target = responseTarget(res, requestFlow);
+    return this.send(res, target);
+  }
+
+  connectionOpen(flow: Flow): boolean {
+    if (!flow.connectionId) return true;
+    return this.transports.get(flow.transport)?.hasConnection(flow.connectionId) ?? false;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    this.transports.clear();
+  }
+}
+
+/** Where a response goes when the request's connection is gone (or for UDP): the top Via. */
+export function responseTarget(res: SipResponse, requestFlow: Flow): Flow {
+  const top = res.headers.getAll('Via')[0];
+  const via = top !== undefined ? parseVia(top) : null;
+  if (!via) return requestFlow;
+  const received = via.params.get('received');
+  const rport = via.params.get('rport');
+  const host = received ?? via.host.replace(/^\[|\]$/g, '');
+  let port = rport ? Number(rport) : (via.port ?? 5060);
+  if (!Number.isFinite(port) || port <= 0) port = via.port ?? 5060;
+  const transport =
+    (['UDP', 'TCP', 'TLS', 'WS', 'WSS'] as const).find((t) => t === via.transport) ?? requestFlow.transport;
+  if (transport === 'UDP' && !received && !rport && requestFlow.transport === 'UDP') {
+    // Without received/rport the sent-by is where the client listens.
+    return { ...requestFlow, remoteAddress: host, remotePort: via.port ?? 5060, connectionId: undefined };
+  }
+  return { ...requestFlow, transport, remoteAddress: host, remotePort: port, connectionId: undefined };
+}

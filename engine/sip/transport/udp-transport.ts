@@ -1,0 +1,67 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { parseDatagram } from '../message/parser.js';
+import type { Flow } from './flow.js';
+import type { Transport, TransportDelegate } from './transport.js';
+
+/** SIP over UDP (RFC 3261 §18): one message per datagram. */
+export class UdpTransport implements Transport {
+  readonly protocol = 'UDP' as const;
+  local = { address: '', port: 0 };
+  private socket: dgram.Socket | undefined;
+
+  constructor(private readonly delegate: TransportDelegate) {}
+
+  listen(host: string, port: number): Promise<void> {
+    const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+    this.socket = socket;
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.removeListener('error', reject);
+        // Bigger kernel buffers absorb bursts (a whole office re-registering after a power cut).
+        try {
+          socket.setRecvBufferSize(4 * 1024 * 1024);
+          socket.setSendBufferSize(4 * 1024 * 1024);
+        } catch {
+          /* the OS may cap these; the defaults still work */
+        }
+        const a = socket.address();
+        this.local = { address: a.address, port: a.port };
+        socket.on('error', () => {
+          /* ICMP-triggered errors on an unconnected socket are not fatal */
+        });
+        socket.on('message', (buf, rinfo) => {
+          const flow: Flow = {
+            transport: 'UDP',
+            remoteAddress: rinfo.address,
+            remotePort: rinfo.port,
+            localAddress: this.local.address,
+            localPort: this.local.port,
+          };
+          this.delegate.onMessage(parseDatagram(buf), buf, flow);
+        });
+        resolve();
+      });
+    });
+  }
+
+  send(data: Buffer, flow: Flow): Promise<boolean> {
+    const socket = this.socket;
+    if (!socket) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      socket.send(data, flow.remotePort, flow.remoteAddress, (err) => resolve(!err));
+    });
+  }
+
+  hasConnection(): boolean {
+    return false;
+  }
+
+  close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => socket.close(() => resolve()));
+  }
+}

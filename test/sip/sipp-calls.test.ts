@@ -1,0 +1,259 @@
+// Interop with sipp (Debian's sip-tester): registration with digest auth, and calls between two sipp
+// instances through OfficePBX — answered, busy, cancelled, unknown extension, nobody registered.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startEngine, type RunningEngine } from '../support/engine-process.js';
+import { freePort } from '../support/ports.js';
+import { runSipp, scenario, scenarioWith, startSipp, usersCsv } from '../support/sipp.js';
+
+// Callers and callees of the call tests; the bulk registration test uses its own users so that no stale
+// binding of a finished sipp run forks a later call to a dead port.
+const users = Array.from({ length: 20 }, (_, i) => ({
+  user: String(2001 + i),
+  password: `pw-secret-${2001 + i}`,
+}));
+const bulk = Array.from({ length: 20 }, (_, i) => ({
+  user: String(2101 + i),
+  password: `pw-bulk-${2101 + i}`,
+}));
+
+describe('sipp against OfficePBX', () => {
+  let pbx: RunningEngine;
+  let target: string;
+
+  before(async () => {
+    pbx = await startEngine();
+    target = `127.0.0.1:${pbx.sipPort}`;
+    for (const u of [...users, ...bulk]) {
+      const r = await pbx.api('POST', '/api/users', {
+        extension: u.user,
+        name: `User ${u.user}`,
+        secret: u.password,
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+  });
+
+  after(async () => {
+    const code = await pbx.stop();
+    assert.equal(code, 0, 'clean shutdown exits 0');
+  });
+
+  async function registerAt(user: { user: string; password: string }, port: number): Promise<void> {
+    const r = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('register.xml'),
+        '-inf',
+        usersCsv([user]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-m',
+        '1',
+      ],
+      20,
+    );
+    assert.equal(r.code, 0, `register ${user.user} failed:\n${r.stderr}\n${r.stdout.slice(-2000)}`);
+  }
+
+  it('registers 200 times with digest auth across 20 users, all succeed', async () => {
+    const port = await freePort();
+    const r = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('register.xml'),
+        '-inf',
+        usersCsv(bulk),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-m',
+        '200',
+        '-r',
+        '100',
+        '-l',
+        '50',
+      ],
+      60,
+    );
+    assert.equal(r.code, 0, r.stderr + r.stdout.slice(-3000));
+    const regs = await pbx.api<Array<{ extension: string; transport: string; userAgent: string }>>(
+      'GET',
+      '/api/registrations',
+    );
+    assert.equal(regs.status, 200);
+    const exts = new Set(regs.body.map((b) => b.extension));
+    for (const u of bulk) assert.ok(exts.has(u.user), `${u.user} is registered`);
+    assert.ok(regs.body.every((b) => b.userAgent === 'sipp-test' && b.transport === 'UDP'));
+  });
+
+  it('rejects a REGISTER with the wrong password (sipp sees 401 again, not 200)', async () => {
+    const port = await freePort();
+    const r = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('register.xml'),
+        '-inf',
+        usersCsv([{ user: '2001', password: 'wrong-password' }]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-m',
+        '1',
+      ],
+      10,
+    );
+    assert.notEqual(r.code, 0, 'a wrong password must not register');
+  });
+
+  it('connects a call between two registered sipp instances: INVITE/100/180/200/ACK/BYE', async () => {
+    const uasPort = await freePort();
+    await registerAt(users[1]!, uasPort);
+    const uas = startSipp(
+      ['-sf', scenario('uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
+      30,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('uac-call.xml'),
+        '-inf',
+        usersCsv([users[0]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        users[1]!.user,
+        '-d',
+        '300',
+      ],
+      30,
+    );
+    const uasResult = await uas.done;
+    assert.equal(uac.code, 0, `caller failed:\n${uac.stderr}`);
+    assert.equal(uasResult.code, 0, `callee failed:\n${uasResult.stderr}`);
+  });
+
+  it('passes 486 Busy Here from the callee back to the caller', async () => {
+    const uasPort = await freePort();
+    await registerAt(users[2]!, uasPort);
+    const uas = startSipp(
+      ['-sf', scenario('uas-busy.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
+      20,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '486' }),
+        '-inf',
+        usersCsv([users[0]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        users[2]!.user,
+      ],
+      20,
+    );
+    const uasResult = await uas.done;
+    assert.equal(uac.code, 0, `caller did not get 486:\n${uac.stderr}`);
+    assert.equal(uasResult.code, 0, `callee failed:\n${uasResult.stderr}`);
+  });
+
+  it('CANCEL before answer reaches the ringing phone and the caller gets 487', async () => {
+    const uasPort = await freePort();
+    await registerAt(users[3]!, uasPort);
+    const uas = startSipp(
+      ['-sf', scenario('uas-ring.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
+      20,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('uac-cancel.xml'),
+        '-inf',
+        usersCsv([users[0]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        users[3]!.user,
+      ],
+      20,
+    );
+    const uasResult = await uas.done;
+    assert.equal(uac.code, 0, `caller failed:\n${uac.stderr}`);
+    assert.equal(uasResult.code, 0, `callee failed:\n${uasResult.stderr}`);
+  });
+
+  it('answers 404 for an extension that does not exist', async () => {
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '404' }),
+        '-inf',
+        usersCsv([users[0]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        '7999',
+      ],
+      20,
+    );
+    assert.equal(uac.code, 0, uac.stderr);
+  });
+
+  it('answers 480 for an extension with no phone registered', async () => {
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '480' }),
+        '-inf',
+        usersCsv([users[0]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        users[19]!.user,
+      ],
+      20,
+    );
+    assert.equal(uac.code, 0, uac.stderr);
+  });
+});

@@ -1,0 +1,38 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A high port free for both UDP and TCP on loopback. `span` consecutive ports are checked (baresip needs
+ * its port and the next one). Ports are drawn at random from 20000-59999 so parallel test files rarely collide.
+ */
+export async function freePort(span = 1): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20000 + 2 * Math.floor(Math.random() * 20000);
+    let ok = true;
+    for (let p = base; p < base + span && ok; p++)
+      ok = !handedOut.has(p) && (await tcpFree(p)) && (await udpFree(p));
+    if (ok) {
+      for (let p = base; p < base + span; p++) handedOut.add(p);
+      return base;
+    }
+  }
+  throw new Error('no free port found');
+}
