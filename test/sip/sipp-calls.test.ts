@@ -39,7 +39,11 @@ describe('sipp against OfficePBX', () => {
     assert.equal(code, 0, 'clean shutdown exits 0');
   });
 
-  async function registerAt(user: { user: string; password: string }, port: number): Promise<void> {
+  async function registerAt(
+    user: { user: string; password: string },
+    port: number,
+    transport = 'u1',
+  ): Promise<void> {
     const r = await runSipp(
       [
         target,
@@ -53,6 +57,8 @@ describe('sipp against OfficePBX', () => {
         String(port),
         '-m',
         '1',
+        '-t',
+        transport,
       ],
       20,
     );
@@ -255,5 +261,130 @@ describe('sipp against OfficePBX', () => {
       20,
     );
     assert.equal(uac.code, 0, uac.stderr);
+  });
+
+  it("connects a caller on TCP to a callee on UDP (responses reuse the caller's connection)", async () => {
+    const uasPort = await freePort();
+    await registerAt(users[4]!, uasPort);
+    const uas = startSipp(
+      ['-sf', scenario('uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
+      30,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('uac-call.xml'),
+        '-inf',
+        usersCsv([users[5]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        users[4]!.user,
+        '-d',
+        '200',
+        '-t',
+        't1',
+      ],
+      30,
+    );
+    const uasResult = await uas.done;
+    assert.equal(uac.code, 0, `TCP caller failed:\n${uac.stderr}`);
+    assert.equal(uasResult.code, 0, `UDP callee failed:\n${uasResult.stderr}`);
+  });
+
+  it('connects a caller on UDP to a callee registered over TCP (a new connection to its contact)', async () => {
+    const uasPort = await freePort();
+    await registerAt(users[6]!, uasPort, 't1');
+    const regs = await pbx.api<Array<{ extension: string; transport: string }>>('GET', '/api/registrations');
+    assert.equal(regs.body.find((r) => r.extension === users[6]!.user)?.transport, 'TCP');
+    const uas = startSipp(
+      [
+        '-sf',
+        scenario('uas-answer.xml'),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uasPort),
+        '-m',
+        '1',
+        '-aa',
+        '-t',
+        't1',
+      ],
+      30,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('uac-call.xml'),
+        '-inf',
+        usersCsv([users[7]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        users[6]!.user,
+        '-d',
+        '200',
+      ],
+      30,
+    );
+    const uasResult = await uas.done;
+    assert.equal(uac.code, 0, `UDP caller failed:\n${uac.stderr}`);
+    assert.equal(uasResult.code, 0, `TCP callee failed:\n${uasResult.stderr}`);
+  });
+
+  it('forks to every phone of an extension; the first to answer wins and the other is cancelled', async () => {
+    const ringPort = await freePort();
+    const answerPort = await freePort();
+    await registerAt(users[8]!, ringPort);
+    await registerAt(users[8]!, answerPort);
+    const ringing = startSipp(
+      ['-sf', scenario('uas-ring.xml'), '-i', '127.0.0.1', '-p', String(ringPort), '-m', '1', '-aa'],
+      30,
+    );
+    const answering = startSipp(
+      ['-sf', scenario('uas-answer.xml'), '-i', '127.0.0.1', '-p', String(answerPort), '-m', '1', '-aa'],
+      30,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const uacPort = await freePort();
+    const uac = await runSipp(
+      [
+        target,
+        '-sf',
+        scenario('uac-call.xml'),
+        '-inf',
+        usersCsv([users[0]!]),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-s',
+        users[8]!.user,
+        '-d',
+        '200',
+      ],
+      30,
+    );
+    const [r1, r2] = await Promise.all([ringing.done, answering.done]);
+    assert.equal(uac.code, 0, `caller failed:\n${uac.stderr}`);
+    assert.equal(r2.code, 0, `answering phone failed:\n${r2.stderr}`);
+    assert.equal(r1.code, 0, `the other phone was not cancelled properly:\n${r1.stderr}`);
   });
 });
