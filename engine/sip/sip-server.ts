@@ -92,6 +92,10 @@ export class SipServer implements TransactionLayerUser {
       tx.respond(makeResponse(req, 483, 'Too Many Hops'));
       return;
     }
+    if (this.d.proxy.isLoop(req)) {
+      tx.respond(makeResponse(req, 482, 'Loop Detected'));
+      return;
+    }
     const unsupported = this.unsupported(
       req,
       req.method === 'REGISTER' || toUs ? ['Require', 'Proxy-Require'] : ['Proxy-Require'],

@@ -49,12 +49,6 @@ export class ProxyCore {
   handleRequest(tx: ServerTransaction): void {
     const req = tx.request;
     const callId = req.headers.get('Call-ID');
-    // §16.3 step 4: loop detection. A request carrying one of our Vias whose branch was computed from the
-    // same request state has looped; a changed Request-URI is a spiral and goes on.
-    if (this.isLoop(req)) {
-      tx.respond(makeResponse(req, 482, 'Loop Detected'));
-      return;
-    }
     const routed = this.preprocessRoutes(req);
     if (req.method === 'INVITE') tx.respond(makeResponse(req, 100, 'Trying'));
 
@@ -233,11 +227,15 @@ export class ProxyCore {
     return `${MAGIC_COOKIE}-${loopHash(req)}.${crypto.randomBytes(6).toString('base64url')}`;
   }
 
-  private isLoop(req: SipRequest): boolean {
-    const vias = req.headers.getAll('Via');
-    if (vias.length < 2) return false;
-    const mine = vias
-      .slice(1)
+  /**
+   * §16.3 step 4: loop detection. A request carrying one of our Vias whose branch was computed from the same
+   * request state has looped; a changed Request-URI is a spiral and goes on. Checked before authentication:
+   * a looped request carries no credentials (we consumed them) and must not be challenged.
+   */
+  isLoop(req: SipRequest): boolean {
+    // Every Via counts, the top one too: a request we sent straight back to ourselves carries ours on top.
+    const mine = req.headers
+      .getAll('Via')
       .map((v) => parseVia(v))
       .filter((v) => v && this.d.local.isLocalHost(v.host));
     if (mine.length === 0) return false;
@@ -246,7 +244,10 @@ export class ProxyCore {
   }
 }
 
-/** The fields RFC 3261 §16.6 step 8 names: To tag, From tag, Call-ID, Request-URI, top Via, CSeq number. */
+/**
+ * The fields RFC 3261 §16.6 step 8 names: To tag, From tag, Call-ID, Request-URI, CSeq number — without the
+ * top Via, which differs on every arrival of a looping request (the element that sent it back put it there).
+ */
 function loopHash(req: SipRequest): string {
   const h = crypto.createHash('sha1');
   h.update(req.uri);
@@ -254,7 +255,6 @@ function loopHash(req: SipRequest): string {
   h.update('|' + (parseNameAddr(req.headers.get('From') ?? '')?.params.get('tag') ?? ''));
   h.update('|' + (req.headers.get('Call-ID') ?? ''));
   h.update('|' + (req.headers.get('CSeq') ?? '').trim().split(/\s+/)[0]);
-  h.update('|' + (req.headers.getAll('Via')[0] ?? ''));
   return h.digest('base64url').slice(0, 12);
 }
 

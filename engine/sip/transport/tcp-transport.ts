@@ -54,7 +54,11 @@ export class TcpTransport implements Transport {
       const pongs = framer.takePongs();
       // RFC 5626 §3.5.1: a CRLFCRLF ping is answered with a single CRLF pong.
       if (pongs > 0) socket.write('\r\n'.repeat(pongs));
-      if (framer.broken) socket.destroy(); // framing lost: the only safe thing is to drop the connection
+      if (framer.broken) {
+        // Framing is lost: the only safe thing is to drop the connection, after the error answer is flushed.
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {

@@ -63,7 +63,7 @@ export class TransportLayer implements TransportDelegate {
   onMessage(result: ParseResult, raw: Buffer, flow: Flow): void {
     this.stats.received++;
     if (this.trace)
-      this.log.info('recv', { from: flowSource(flow), transport: flow.transport, msg: raw.toString('utf8') });
+      this.log.info('recv', { from: flowSource(flow), transport: flow.transport, sip: raw.toString('utf8') });
     try {
       if (!result.ok) {
         this.rejectMalformed(result, flow);
@@ -137,7 +137,7 @@ export class TransportLayer implements TransportDelegate {
     }
     const data = serializeMessage(msg);
     if (this.trace)
-      this.log.info('send', { to: flowSource(flow), transport: flow.transport, msg: data.toString('utf8') });
+      this.log.info('send', { to: flowSource(flow), transport: flow.transport, sip: data.toString('utf8') });
     const ok = await t.send(data, flow);
     if (ok) this.stats.sent++;
     else this.stats.sendFailures++;

@@ -1,0 +1,43 @@
+// OfficePBX as the bench runs it: the headless service (via the tests' launcher) with the V8 inspector on
+// a loopback port so the bench can force a GC and read the heap, and optionally a CPU profile.
+import { startEngine, type RunningEngine } from '../test/support/engine-process.js';
+import { freePort } from '../test/support/ports.js';
+
+export interface BenchPbx {
+  engine: RunningEngine;
+  inspectorPort: number;
+}
+
+/**
+ * Starts OfficePBX. Password-guessing protection is off: every sipp call comes from 127.0.0.1, and a few
+ * answers lost under overload must not get the load generator blocked for ten minutes.
+ * `cpuProfileDir` makes Node write a .cpuprofile there when the service exits.
+ */
+export async function startBenchPbx(cpuProfileDir?: string): Promise<BenchPbx> {
+  const inspectorPort = await freePort();
+  const nodeOptions = [`--inspect=127.0.0.1:${inspectorPort}`];
+  if (cpuProfileDir) nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
+  const engine = await startEngine({
+    args: [
+      '--qualify-interval',
+      '0',
+      '--log-level',
+      'warn',
+      '--auth-fail-slow',
+      '0',
+      '--auth-fail-block',
+      '0',
+    ],
+    env: { NODE_OPTIONS: nodeOptions.join(' ') },
+  });
+  return { engine, inspectorPort };
+}
+
+/** Creates users first..first+count-1 (secret pw<ext>) with one CSV import. */
+export async function importUsers(engine: RunningEngine, first: number, count: number): Promise<void> {
+  const rows = ['extension,name,secret'];
+  for (let u = first; u < first + count; u++) rows.push(`${u},Bench ${u},pw${u}`);
+  const r = await engine.api<{ imported?: number }>('POST', '/api/users/import', rows.join('\n') + '\n', 'text/csv');
+  if (r.status >= 300 || r.body.imported !== count)
+    throw new Error(`user import failed: ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+}

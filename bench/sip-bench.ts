@@ -1,0 +1,127 @@
+// `npm run bench`: OfficePBX against the rig's Kamailio under the same sipp loads, on loopback.
+// stdout: one `name: value unit` line per figure; stderr: progress and per-run details.
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../test/support/paths.js';
+import { freePort } from '../test/support/ports.js';
+import { benchConfig } from './bench-config.js';
+import { figure, median, note } from './bench-output.js';
+import { measureBindingMemory } from './binding-memory.js';
+import { Cleanup } from './cleanup.js';
+import { Inspector } from './inspector.js';
+import { kamailioMissing, startKamailio } from './kamailio.js';
+import { callLoad, registerEachOnce, registerLoad, type RunSeries, type ServerUnderTest } from './load-runs.js';
+import { importUsers, startBenchPbx } from './officepbx.js';
+import { cpuSeconds, rssBytes } from './proc-stats.js';
+import { writeUsersCsv } from './sipp-load.js';
+
+interface UserFiles {
+  users: string;
+  callers: string;
+  callee: string;
+}
+
+interface ServerFigures {
+  register: RunSeries;
+  calls: RunSeries;
+}
+
+function printRates(name: string, f: ServerFigures): void {
+  const reg = median(f.register.rates);
+  figure(`${name}_register_auth_scenarios_per_s`, reg, 'scenarios/s');
+  figure(`${name}_register_auth_tps`, 2 * reg, 'tx/s');
+  figure(`${name}_register_failed`, f.register.failed, 'scenarios');
+  figure(`${name}_register_attempted`, f.register.attempted, 'scenarios');
+  figure(`${name}_register_cpu_per_scenario`, median(f.register.cpuUs), 'us');
+  figure(`${name}_calls_per_s`, median(f.calls.rates), 'calls/s');
+  figure(`${name}_calls_failed`, f.calls.failed, 'calls');
+  figure(`${name}_calls_attempted`, f.calls.attempted, 'calls');
+  figure(`${name}_cpu_per_call`, median(f.calls.cpuUs), 'us');
+}
+
+async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<ServerFigures> {
+  const profileDir = process.env.PBX_BENCH_CPU_PROF;
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const { engine, inspectorPort } = await startBenchPbx(profileDir);
+  cleanup.defer('stop OfficePBX', async () => {
+    await engine.stop();
+    fs.rmSync(engine.dataDir, { recursive: true, force: true });
+  });
+  note(`officepbx: pid ${engine.pid}, SIP 127.0.0.1:${engine.sipPort}`);
+  await importUsers(engine, benchConfig.firstUser, benchConfig.users + 1); // + the callee
+  const server: ServerUnderTest = {
+    name: 'officepbx',
+    target: `127.0.0.1:${engine.sipPort}`,
+    cpuSeconds: () => cpuSeconds(engine.pid),
+  };
+  const inspector = await Inspector.connect(inspectorPort);
+  cleanup.defer('close the inspector', () => inspector.close());
+  const mem = await measureBindingMemory(server, engine.pid, inspector, files.users);
+  const n = benchConfig.users;
+  figure('officepbx_bytes_per_binding', (mem.rssAfter - mem.rssBefore) / n, 'B');
+  figure('officepbx_heap_bytes_per_binding', (mem.heapAfter - mem.heapBefore) / n, 'B');
+  figure('officepbx_rss_10k_bindings', mem.rssAfter / 2 ** 20, 'MiB');
+  figure('officepbx_register_once_failed', mem.failed, 'scenarios');
+  const register = await registerLoad(server, files.users);
+  const calls = await callLoad(server, files.callers, files.callee);
+  const heap = await inspector.heapUsedAfterGc();
+  figure('officepbx_rss_after_load', (rssBytes(engine.pid) ?? NaN) / 2 ** 20, 'MiB');
+  note(`officepbx heap after all loads (after GC): ${(heap / 2 ** 20).toFixed(1)} MiB`);
+  if (engine.child.exitCode !== null) throw new Error('OfficePBX exited during the bench');
+  return { register, calls };
+}
+
+async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<ServerFigures> {
+  const port = await freePort();
+  const kam = await startKamailio(port);
+  cleanup.defer('stop Kamailio', () => kam.stop());
+  note(`kamailio: pid ${kam.pid}, SIP 127.0.0.1:${port}`);
+  const server: ServerUnderTest = {
+    name: 'kamailio',
+    target: `127.0.0.1:${port}`,
+    cpuSeconds: () => cpuSeconds(kam.pid, true),
+  };
+  // The same history as OfficePBX: every user registered once before the rate runs.
+  await registerEachOnce(server, files.users, benchConfig.users);
+  const register = await registerLoad(server, files.users);
+  const calls = await callLoad(server, files.callers, files.callee);
+  return { register, calls };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const cleanup = new Cleanup();
+  cleanup.onSignals();
+  const work = tempDir('bench');
+  cleanup.defer('remove the work folder', () => fs.rmSync(work, { recursive: true, force: true }));
+  const c = benchConfig;
+  const files: UserFiles = {
+    users: writeUsersCsv(path.join(work, 'users.csv'), c.firstUser, c.firstUser + c.users - 1),
+    callers: writeUsersCsv(path.join(work, 'callers.csv'), c.firstUser, c.firstUser + c.callers - 1),
+    callee: writeUsersCsv(path.join(work, 'callee.csv'), c.callee, c.callee),
+  };
+  try {
+    const mark = cleanup.mark();
+    const pbx = await benchOfficePbx(cleanup, files);
+    await cleanup.runAll(mark); // stop OfficePBX before Kamailio runs: one server on the cores at a time
+    printRates('officepbx', pbx);
+    const missing = kamailioMissing();
+    if (missing) {
+      note(`Kamailio figures skipped: ${missing}`);
+      return;
+    }
+    const kam = await benchKamailio(cleanup, files);
+    printRates('kamailio', kam);
+    const ratio = (a: number[], b: number[]): number => median(a) / median(b);
+    figure('register_ratio_officepbx_vs_kamailio', ratio(pbx.register.rates, kam.register.rates), 'x');
+    figure('calls_ratio_officepbx_vs_kamailio', ratio(pbx.calls.rates, kam.calls.rates), 'x');
+  } finally {
+    await cleanup.runAll();
+    note(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
+main().catch((err: unknown) => {
+  note(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+});
