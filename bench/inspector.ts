@@ -8,6 +8,18 @@ interface CdpReply {
   error?: { message: string };
 }
 
+export interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+export interface CpuProfile {
+  nodes: CpuProfileNode[];
+  startTime: number;
+  endTime: number;
+}
+
 export class Inspector {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -62,6 +74,20 @@ export class Inspector {
     await this.call('HeapProfiler.collectGarbage');
     const usage = await this.call<{ usedSize: number; totalSize: number }>('Runtime.getHeapUsage');
     return usage.usedSize;
+  }
+
+  /** Starts V8's sampling CPU profiler (one sample per `intervalUs`). */
+  async startProfile(intervalUs = 500): Promise<void> {
+    await this.call('Profiler.enable');
+    await this.call('Profiler.setSamplingInterval', { interval: intervalUs });
+    await this.call('Profiler.start');
+  }
+
+  /** Stops the profiler; returns the profile in .cpuprofile form (Chrome DevTools opens it). */
+  async stopProfile(): Promise<CpuProfile> {
+    const { profile } = await this.call<{ profile: CpuProfile }>('Profiler.stop');
+    await this.call('Profiler.disable');
+    return profile;
   }
 
   close(): void {

@@ -12,7 +12,25 @@ const runScript = path.join(rigDir, 'kamailio', 'run.sh');
 export interface RunningKamailio {
   /** The main process; its workers are its children. */
   pid: number;
+  /** Its ERROR log lines grouped by kind (numbers taken out), most frequent first: "count × text". */
+  errors(): string[];
   stop(): Promise<void>;
+}
+
+function logErrors(logFile: string): string[] {
+  let text = '';
+  try {
+    text = fs.readFileSync(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.includes('ERROR:')) continue;
+    const kind = line.slice(line.indexOf('ERROR:')).replace(/\d+/g, 'N');
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} × ${k}`);
 }
 
 /** Why Kamailio cannot be measured here, or undefined when it can. */
@@ -34,6 +52,7 @@ export async function startKamailio(port: number): Promise<RunningKamailio> {
   await sleep(500); // its workers bind and start
   return {
     pid,
+    errors: () => logErrors(path.join(workDir, 'kamailio.log')),
     stop: async () => {
       if (isAlive(pid)) {
         process.kill(pid, 'SIGTERM'); // the main process stops its workers

@@ -1,5 +1,5 @@
 // OfficePBX as the bench runs it: the headless service (via the tests' launcher) with the V8 inspector on
-// a loopback port so the bench can force a GC and read the heap, and optionally a CPU profile.
+// a loopback port so the bench can force a GC, read the heap and take CPU profiles.
 import { startEngine, type RunningEngine } from '../test/support/engine-process.js';
 import { freePort } from '../test/support/ports.js';
 
@@ -11,12 +11,9 @@ export interface BenchPbx {
 /**
  * Starts OfficePBX. Password-guessing protection is off: every sipp call comes from 127.0.0.1, and a few
  * answers lost under overload must not get the load generator blocked for ten minutes.
- * `cpuProfileDir` makes Node write a .cpuprofile there when the service exits.
  */
-export async function startBenchPbx(cpuProfileDir?: string): Promise<BenchPbx> {
+export async function startBenchPbx(): Promise<BenchPbx> {
   const inspectorPort = await freePort();
-  const nodeOptions = [`--inspect=127.0.0.1:${inspectorPort}`];
-  if (cpuProfileDir) nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   const engine = await startEngine({
     args: [
       '--qualify-interval',
@@ -28,7 +25,7 @@ export async function startBenchPbx(cpuProfileDir?: string): Promise<BenchPbx> {
       '--auth-fail-block',
       '0',
     ],
-    env: { NODE_OPTIONS: nodeOptions.join(' ') },
+    env: { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectorPort}` },
   });
   return { engine, inspectorPort };
 }

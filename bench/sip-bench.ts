@@ -8,6 +8,7 @@ import { benchConfig } from './bench-config.js';
 import { figure, median, note } from './bench-output.js';
 import { measureBindingMemory } from './binding-memory.js';
 import { Cleanup } from './cleanup.js';
+import { profiled } from './cpu-profile.js';
 import { Inspector } from './inspector.js';
 import { kamailioMissing, startKamailio } from './kamailio.js';
 import { callLoad, registerEachOnce, registerLoad, type RunSeries, type ServerUnderTest } from './load-runs.js';
@@ -40,9 +41,7 @@ function printRates(name: string, f: ServerFigures): void {
 }
 
 async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<ServerFigures> {
-  const profileDir = process.env.PBX_BENCH_CPU_PROF;
-  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
-  const { engine, inspectorPort } = await startBenchPbx(profileDir);
+  const { engine, inspectorPort } = await startBenchPbx();
   cleanup.defer('stop OfficePBX', async () => {
     await engine.stop();
     fs.rmSync(engine.dataDir, { recursive: true, force: true });
@@ -62,8 +61,13 @@ async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<Serve
   figure('officepbx_heap_bytes_per_binding', (mem.heapAfter - mem.heapBefore) / n, 'B');
   figure('officepbx_rss_10k_bindings', mem.rssAfter / 2 ** 20, 'MiB');
   figure('officepbx_register_once_failed', mem.failed, 'scenarios');
-  const register = await registerLoad(server, files.users);
-  const calls = await callLoad(server, files.callers, files.callee);
+  const profileDir = process.env.PBX_BENCH_CPU_PROF;
+  const register = await profiled(inspector, profileDir, 'officepbx-register', () =>
+    registerLoad(server, files.users),
+  );
+  const calls = await profiled(inspector, profileDir, 'officepbx-calls', () =>
+    callLoad(server, files.callers, files.callee),
+  );
   const heap = await inspector.heapUsedAfterGc();
   figure('officepbx_rss_after_load', (rssBytes(engine.pid) ?? NaN) / 2 ** 20, 'MiB');
   note(`officepbx heap after all loads (after GC): ${(heap / 2 ** 20).toFixed(1)} MiB`);
@@ -85,6 +89,16 @@ async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<Server
   await registerEachOnce(server, files.users, benchConfig.users);
   const register = await registerLoad(server, files.users);
   const calls = await callLoad(server, files.callers, files.callee);
+  const errors = kam.errors();
+  for (const e of errors.slice(0, 8)) note(`kamailio log: ${e.slice(0, 200)}`);
+  // tm allocates each transaction in shared memory (run.sh gives it 256 MB): when that runs out, calls
+  // fail with 500 and the Kamailio call figure measures its memory setting, not its speed.
+  const outOfShm = errors
+    .filter((e) => /could not allocate shared memory/.test(e))
+    .reduce((n, e) => n + Number(e.split(' ')[0]), 0);
+  figure('kamailio_out_of_shm_errors', outOfShm, 'errors');
+  if (outOfShm > 0)
+    note('kamailio ran out of shared memory (run.sh -m 256): its call figure is bounded by that, not by CPU');
   return { register, calls };
 }
 

@@ -167,6 +167,32 @@ describe('transactions and proxy rules on the wire', () => {
     assert.equal(answer?.status, 482, `expected 482 Loop Detected, got ${answer?.status} ${answer?.reason}`);
   });
 
+  it('reaches a phone behind NAT at the address its REGISTER came from, not the contact it claims', async () => {
+    const natted = { user: '4103', password: 'natted-secret' };
+    assert.equal(
+      (await pbx.api('POST', '/api/users', { extension: natted.user, name: 'NAT', secret: natted.password }))
+        .status,
+      201,
+    );
+    const phone = await UdpSipClient.open();
+    // The contact names a port nobody listens on (as a private address behind NAT would be unreachable).
+    const r = await registerWithAuth(phone, pbx.sipPort, {
+      ...natted,
+      contact: `<sip:${natted.user}@127.0.0.1:9>`,
+      expires: 300,
+    });
+    assert.equal(r.status, 200);
+    const inv = await authenticatedInvite(c, pbx.sipPort, natted.user);
+    const got = await phone.receive((m) => m.startsWith('INVITE ') && m.includes(inv.callId), 3000);
+    phone.close();
+    assert.ok(got, 'the INVITE arrived at the source address of the registration');
+    assert.match(
+      got,
+      new RegExp(`^INVITE sip:${natted.user}@127.0.0.1:9 SIP/2.0`),
+      'the Request-URI is still the registered contact',
+    );
+  });
+
   it('answers an unknown method with 501 and Allow, and PUBLISH with 405 and Allow', async () => {
     for (const [method, status] of [
       ['FROBNICATE', 501],

@@ -251,6 +251,28 @@ describe('registrar', () => {
   });
 });
 
+describe('expiry', () => {
+  it('removes a binding when its registration runs out', async () => {
+    const pbx = await startEngine({ args: ['--min-expires', '1', '--qualify-interval', '0'] });
+    try {
+      await createUsers(pbx);
+      const c = await UdpSipClient.open();
+      const r = await registerWithAuth(c, pbx.sipPort, { ...ALICE, expires: 2 });
+      assert.equal(r.status, 200);
+      const listed = async (): Promise<boolean> =>
+        (await pbx.api<Array<{ extension: string }>>('GET', '/api/registrations')).body.some(
+          (b) => b.extension === ALICE.user,
+        );
+      assert.equal(await listed(), true);
+      await new Promise((res) => setTimeout(res, 3500));
+      assert.equal(await listed(), false);
+      c.close();
+    } finally {
+      await pbx.stop();
+    }
+  });
+});
+
 describe('registrations survive a restart', () => {
   it('lists the same binding after the service is stopped and started on the same data folder', async () => {
     const first = await startEngine();

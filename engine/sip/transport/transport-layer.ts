@@ -157,8 +157,10 @@ export class TransportLayer implements TransportDelegate {
     return this.send(res, target);
   }
 
+  /** Whether a message can travel on this flow as it is: UDP always; TCP/WS only over a live connection. */
   connectionOpen(flow: Flow): boolean {
-    if (!flow.connectionId) return true;
+    if (flow.transport === 'UDP') return true;
+    if (!flow.connectionId) return false;
     return this.transports.get(flow.transport)?.hasConnection(flow.connectionId) ?? false;
   }
 
