@@ -37,7 +37,8 @@ function logErrors(logFile: string): string[] {
 export function kamailioMissing(): string | undefined {
   if (!fs.existsSync(runScript)) return `the rig is missing (${runScript} not found)`;
   const which = spawnSync('bash', ['-c', 'command -v kamailio'], { encoding: 'utf8' });
-  if (which.status !== 0) return 'kamailio is not installed (PBX_BENCH_DEPS=1 bash scripts/install-test-deps.sh)';
+  if (which.status !== 0)
+    return 'kamailio is not installed (PBX_BENCH_DEPS=1 bash scripts/install-test-deps.sh)';
   return undefined;
 }
 

@@ -109,7 +109,11 @@ export async function registerLoad(server: ServerUnderTest, usersCsv: string): P
  * Calls INVITE/407/ACK/INVITE/100/180/200/ACK/BYE/200 without media from the callers to one callee, a
  * sipp answering every call, registered first with the same register scenario.
  */
-export async function callLoad(server: ServerUnderTest, callersCsv: string, calleeCsv: string): Promise<RunSeries> {
+export async function callLoad(
+  server: ServerUnderTest,
+  callersCsv: string,
+  calleeCsv: string,
+): Promise<RunSeries> {
   const c = benchConfig.calls;
   const uasPort = await freePort();
   const reg = await runSippLoad({

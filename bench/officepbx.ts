@@ -34,7 +34,12 @@ export async function startBenchPbx(): Promise<BenchPbx> {
 export async function importUsers(engine: RunningEngine, first: number, count: number): Promise<void> {
   const rows = ['extension,name,secret'];
   for (let u = first; u < first + count; u++) rows.push(`${u},Bench ${u},pw${u}`);
-  const r = await engine.api<{ imported?: number }>('POST', '/api/users/import', rows.join('\n') + '\n', 'text/csv');
+  const r = await engine.api<{ imported?: number }>(
+    'POST',
+    '/api/users/import',
+    rows.join('\n') + '\n',
+    'text/csv',
+  );
   if (r.status >= 300 || r.body.imported !== count)
     throw new Error(`user import failed: ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
 }

@@ -11,7 +11,13 @@ import { Cleanup } from './cleanup.js';
 import { profiled } from './cpu-profile.js';
 import { Inspector } from './inspector.js';
 import { kamailioMissing, startKamailio } from './kamailio.js';
-import { callLoad, registerEachOnce, registerLoad, type RunSeries, type ServerUnderTest } from './load-runs.js';
+import {
+  callLoad,
+  registerEachOnce,
+  registerLoad,
+  type RunSeries,
+  type ServerUnderTest,
+} from './load-runs.js';
 import { importUsers, startBenchPbx } from './officepbx.js';
 import { cpuSeconds, rssBytes } from './proc-stats.js';
 import { writeUsersCsv } from './sipp-load.js';

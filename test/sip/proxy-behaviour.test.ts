@@ -193,6 +193,89 @@ describe('transactions and proxy rules on the wire', () => {
     );
   });
 
+  it("delivers the callee's BYE to an unregistered caller behind NAT through the Record-Route flow token", async () => {
+    const callee = { user: '4104', password: 'callee-secret-4' };
+    assert.equal(
+      (
+        await pbx.api('POST', '/api/users', {
+          extension: callee.user,
+          name: 'Callee',
+          secret: callee.password,
+        })
+      ).status,
+      201,
+    );
+    const phone = await UdpSipClient.open();
+    assert.equal((await registerWithAuth(phone, pbx.sipPort, { ...callee, expires: 300 })).status, 200);
+    const caller = await UdpSipClient.open();
+    // The caller's Contact is unreachable (a private address behind NAT would be): only its source works.
+    const first = invite(caller, pbx.sipPort, callee.user);
+    const natInvite = (inv: Invite): string =>
+      inv.text.replace(/Contact: <[^>]*>/, `Contact: <sip:${CALLER.user}@127.0.0.1:9>`);
+    caller.send(natInvite(first), pbx.sipPort);
+    const ch = (await caller.response(first.callId))!;
+    caller.send(ackFor(first, caller, pbx.sipPort, callee.user, ch.header('to')!), pbx.sipPort);
+    const p = challengeParams(ch.header('proxy-authenticate')!);
+    const uri = `sip:${callee.user}@127.0.0.1:${pbx.sipPort}`;
+    const resp = digestResponse(
+      'MD5',
+      CALLER.user,
+      p.realm!,
+      CALLER.password,
+      'INVITE',
+      uri,
+      p.nonce!,
+      '00000001',
+      'cn',
+    );
+    const auth = `Digest username="${CALLER.user}", realm="${p.realm}", nonce="${p.nonce}", uri="${uri}", response="${resp}", algorithm=MD5, qop=auth, nc=00000001, cnonce="cn"`;
+    const second = invite(caller, pbx.sipPort, callee.user, { callId: first.callId, cseq: 2, auth });
+    caller.send(natInvite(second), pbx.sipPort);
+    // The phone answers 200 with the Record-Route it received, as a UAS does (RFC 3261 §12.1.1).
+    const inv = await phone.receive((m) => m.startsWith('INVITE ') && m.includes(first.callId), 3000);
+    assert.ok(inv);
+    const hdr = (name: string): string[] =>
+      inv.split('\r\n').filter((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'));
+    const rr = hdr('Record-Route');
+    assert.equal(rr.length, 1);
+    const ok = [
+      'SIP/2.0 200 OK',
+      ...hdr('Via'),
+      ...rr,
+      ...hdr('From'),
+      `${hdr('To')[0]};tag=callee1`,
+      ...hdr('Call-ID'),
+      ...hdr('CSeq'),
+      `Contact: <sip:${callee.user}@127.0.0.1:${phone.port}>`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    phone.send(ok, pbx.sipPort);
+    const answered = await caller.response(first.callId, 3000);
+    assert.equal(answered?.status, 200);
+    // The callee hangs up: BYE to the caller's (unreachable) contact, routed through the PBX.
+    const route = rr[0]!.replace(/^Record-Route:/i, 'Route:');
+    const bye = [
+      `BYE sip:${CALLER.user}@127.0.0.1:9 SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${phone.port};branch=z9hG4bK${randomId()};rport`,
+      route,
+      'Max-Forwards: 70',
+      `From: ${hdr('To')[0]!.slice(4).trim()};tag=callee1`,
+      `To: ${hdr('From')[0]!.slice(6).trim()}`,
+      `Call-ID: ${first.callId}`,
+      'CSeq: 1 BYE',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    phone.send(bye, pbx.sipPort);
+    const got = await caller.receive((m) => m.startsWith('BYE ') && m.includes(first.callId), 3000);
+    caller.close();
+    phone.close();
+    assert.ok(got, 'the BYE reached the caller at its source address');
+  });
+
   it('answers an unknown method with 501 and Allow, and PUBLISH with 405 and Allow', async () => {
     for (const [method, status] of [
       ['FROBNICATE', 501],

@@ -29,8 +29,8 @@ export class LocalAddresses {
   }
 
   /** A Record-Route / Path URI for the side of a call reached over `transport` (RFC 3261 §16.6 step 4). */
-  recordRoute(transport: TransportProtocol): string {
-    return `<sip:${this.sentBy(transport)};transport=${transport.toLowerCase()};lr>`;
+  recordRoute(transport: TransportProtocol, user?: string): string {
+    return `<sip:${user ? user + '@' : ''}${this.sentBy(transport)};transport=${transport.toLowerCase()};lr>`;
   }
 
   isLocalHost(host: string): boolean {

@@ -14,6 +14,7 @@ import type { TransactionLayer } from '../transaction/transaction-layer.js';
 import { flowSource, type Flow } from '../transport/flow.js';
 import type { TransportLayer } from '../transport/transport-layer.js';
 import { responseTarget } from '../transport/transport-layer.js';
+import { FlowTokens, sameFlow } from './flow-token.js';
 import { resolveNextHop, type NextHopDeps } from './next-hop.js';
 import { ResponseContext } from './response-context.js';
 
@@ -36,6 +37,7 @@ export interface ProxyDeps {
  */
 export class ProxyCore {
   private readonly hop: NextHopDeps;
+  private readonly tokens = new FlowTokens();
 
   constructor(private readonly d: ProxyDeps) {
     this.hop = {
@@ -54,7 +56,7 @@ export class ProxyCore {
 
     if (routed.nextHop !== undefined) {
       // In-dialog (or pre-routed) request: the route set decides (§16.5 — the target is the Request-URI).
-      const flow = resolveNextHop(routed.nextHop, this.hop);
+      const flow = this.nextHopFlow({ ...routed, nextHop: routed.nextHop }, tx.flow);
       if (!flow) {
         tx.respond(
           makeResponse(
@@ -115,8 +117,7 @@ export class ProxyCore {
   /** An ACK for a 2xx travels end to end: forwarded statelessly along the route set (§16.11). */
   handleAck(ack: SipRequest, source: Flow): void {
     const routed = this.preprocessRoutes(ack);
-    const target = routed.nextHop ?? ack.uri;
-    const flow = resolveNextHop(target, this.hop);
+    const flow = this.nextHopFlow({ ...routed, nextHop: routed.nextHop ?? ack.uri }, source);
     if (!flow) {
       this.d.log.debug('ACK with no next hop dropped', {
         callId: ack.headers.get('Call-ID'),
@@ -159,14 +160,15 @@ export class ProxyCore {
    * §16.4 route information preprocessing: strip our own Route entries (two of them when we double
    * record-routed), and repair a request from a strict router.
    */
-  private preprocessRoutes(req: SipRequest): { nextHop: string | undefined; inDialog: boolean } {
+  private preprocessRoutes(req: SipRequest): RoutedRequest {
     const ruri = parseUri(req.uri);
+    let flows: [Flow, Flow] | undefined;
     if (
       ruri &&
       this.d.local.isUs(ruri) &&
       ruri.params.has('lr') === false &&
       req.headers.has('Route') &&
-      ruri.user === undefined
+      (ruri.user === undefined || (flows = this.tokens.decode(ruri.user)) !== undefined)
     ) {
       // The previous hop was a strict router: the last Route value is the real Request-URI.
       const routes = req.headers.getAll('Route');
@@ -184,14 +186,29 @@ export class ProxyCore {
       const na = parseNameAddr(top);
       const uri = na ? parseUri(na.uri) : null;
       if (!uri || !this.d.local.isUs(uri)) break;
+      if (uri.user !== undefined) flows ??= this.tokens.decode(uri.user);
       req.headers.shift('Route');
     }
     const inDialog =
       (parseNameAddr(req.headers.get('To') ?? '')?.params.get('tag') ?? undefined) !== undefined;
     const next = req.headers.getAll('Route')[0];
-    if (next !== undefined) return { nextHop: parseNameAddr(next)?.uri, inDialog };
-    if (inDialog) return { nextHop: req.uri, inDialog };
-    return { nextHop: undefined, inDialog };
+    if (next !== undefined) return { nextHop: parseNameAddr(next)?.uri, inDialog, viaRoute: true, flows };
+    if (inDialog) return { nextHop: req.uri, inDialog, viaRoute: false, flows };
+    return { nextHop: undefined, inDialog, viaRoute: false, flows };
+  }
+
+  /**
+   * Where an in-dialog request goes. With a further Route, to it. Otherwise to the other end of the
+   * dialog as our flow token recorded it (the request came in on one end's flow), while that flow is
+   * usable; else to the Request-URI (a registered contact's flow, or the URI itself).
+   */
+  private nextHopFlow(routed: RoutedRequest & { nextHop: string }, source: Flow): Flow | undefined {
+    if (!routed.viaRoute && routed.flows) {
+      const [a, b] = routed.flows;
+      const other = sameFlow(a, source) ? b : sameFlow(b, source) ? a : undefined;
+      if (other && this.d.transport.connectionOpen(other)) return other;
+    }
+    return resolveNextHop(routed.nextHop, this.hop);
   }
 
   /** §16.6: copy, set the target, decrement Max-Forwards, Record-Route, push our Via. */
@@ -209,12 +226,13 @@ export class ProxyCore {
     fwd.headers.set('Max-Forwards', String(mf !== undefined ? Math.max(0, Number(mf) - 1) : 70));
     if (recordRoute) {
       // RFC 5658 double record-routing when the two sides use different transports: the top entry faces
-      // the callee, the second faces the caller.
+      // the callee, the second faces the caller. Both carry the flow token of the dialog's two ends.
+      const token = this.tokens.encode(inbound, out);
       if (out.transport !== inbound.transport) {
-        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(inbound.transport));
-        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(out.transport));
+        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(inbound.transport, token));
+        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(out.transport, token));
       } else {
-        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(out.transport));
+        fwd.headers.prepend('Record-Route', this.d.local.recordRoute(out.transport, token));
       }
     }
     const via = `SIP/2.0/${out.transport} ${this.d.local.sentBy(out.transport)};branch=${branch ?? this.branchFor(req)};rport`;
@@ -262,4 +280,14 @@ function loopHash(req: SipRequest): string {
 function statelessBranch(ack: SipRequest): string {
   const top = ack.headers.getAll('Via')[0] ?? '';
   return MAGIC_COOKIE + 'sl' + crypto.createHash('sha1').update(top).digest('base64url').slice(0, 16);
+}
+
+interface RoutedRequest {
+  /** The next hop's URI: the next Route, or for an in-dialog request the Request-URI. */
+  nextHop: string | undefined;
+  inDialog: boolean;
+  /** True when `nextHop` is a Route entry (a proxy beyond us), not the far end itself. */
+  viaRoute: boolean;
+  /** The dialog's two flows, from our own Record-Route entry. */
+  flows: [Flow, Flow] | undefined;
 }
