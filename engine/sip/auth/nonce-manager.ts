@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { randomBytesPooled } from '../core/random-pool.js';
 
 export type NonceCheck = 'valid' | 'stale' | 'invalid' | 'replay';
 
@@ -20,7 +21,7 @@ export class NonceManager {
   issue(now = Date.now()): string {
     const ts = Buffer.alloc(8);
     ts.writeBigUInt64BE(BigInt(now));
-    const rand = crypto.randomBytes(8);
+    const rand = randomBytesPooled(8);
     const body = Buffer.concat([ts, rand]);
     const mac = crypto.createHmac('sha256', this.key).update(body).digest().subarray(0, 12);
     return Buffer.concat([body, mac]).toString('base64url');

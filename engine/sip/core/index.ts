@@ -1,1 +1,2 @@
 export * from './make-response.js';
+export * from './random-pool.js';

@@ -37,6 +37,12 @@ export class LocalAddresses {
     return this.hosts.has(host.replace(/^\[|\]$/g, '').toLowerCase());
   }
 
+  /** True when a Via sent-by is one this server writes (our host and one of our SIP ports). */
+  isOurSentBy(host: string, port: number | undefined): boolean {
+    const p = port ?? 5060;
+    return (p === this.sipPort || p === this.wsPort) && this.isLocalHost(host);
+  }
+
   /** True when the URI names this server (a Route we inserted, or a request addressed to the domain itself). */
   isUs(uri: SipUri): boolean {
     if (!this.isLocalHost(uri.host)) return false;

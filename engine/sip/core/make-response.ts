@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import {
   createResponseMessage,
   type HeaderEntry,
@@ -6,6 +5,7 @@ import {
   type SipResponse,
 } from '../message/sip-message.js';
 import { tagOf } from '../message/name-addr.js';
+import { randomHex } from './random-pool.js';
 
 /** Standard reason phrases (RFC 3261 §21 and later RFCs); a table, not a switch. */
 export const REASON_PHRASES: Readonly<Record<number, string>> = {
@@ -62,7 +62,7 @@ export function reasonPhrase(status: number): string {
 }
 
 export function newTag(): string {
-  return crypto.randomBytes(6).toString('hex');
+  return randomHex(6);
 }
 
 /**

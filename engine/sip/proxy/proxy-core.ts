@@ -17,6 +17,7 @@ import { responseTarget } from '../transport/transport-layer.js';
 import { FlowTokens, sameFlow } from './flow-token.js';
 import { resolveNextHop, type NextHopDeps } from './next-hop.js';
 import { ResponseContext } from './response-context.js';
+import { randomToken } from '../core/random-pool.js';
 
 /** Methods that create a dialog through us: we Record-Route them so in-dialog requests keep coming here. */
 const RECORD_ROUTED = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
@@ -242,7 +243,7 @@ export class ProxyCore {
 
   /** §16.6 step 8: a branch whose first part hashes the request state, for loop detection. */
   private branchFor(req: SipRequest): string {
-    return `${MAGIC_COOKIE}-${loopHash(req)}.${crypto.randomBytes(6).toString('base64url')}`;
+    return `${MAGIC_COOKIE}-${loopHash(req)}.${randomToken(6)}`;
   }
 
   /**
@@ -255,7 +256,7 @@ export class ProxyCore {
     const mine = req.headers
       .getAll('Via')
       .map((v) => parseVia(v))
-      .filter((v) => v && this.d.local.isLocalHost(v.host));
+      .filter((v) => v && this.d.local.isOurSentBy(v.host, v.port));
     if (mine.length === 0) return false;
     const hash = loopHash(req);
     return mine.some((v) => (v!.params.get('branch') ?? '').startsWith(`${MAGIC_COOKIE}-${hash}.`));

@@ -1,10 +1,10 @@
-import crypto from 'node:crypto';
 import type { Logger } from '../../log/index.js';
 import type { LocalAddresses } from '../core/local-addresses.js';
 import { createRequest } from '../message/sip-message.js';
 import type { Binding } from '../location/binding.js';
 import type { LocationService } from '../location/location-service.js';
 import { newBranch, type TransactionLayer } from '../transaction/transaction-layer.js';
+import { randomHex } from '../core/random-pool.js';
 
 const QUALIFY_TIMEOUT_MS = 5000;
 
@@ -43,14 +43,14 @@ export class Qualifier {
   }
 
   probe(b: Binding): void {
-    const tag = crypto.randomBytes(4).toString('hex');
+    const tag = randomHex(4);
     const sentBy = this.local.sentBy(b.flow.transport);
     const req = createRequest('OPTIONS', b.contact, [
       { name: 'Via', value: `SIP/2.0/${b.flow.transport} ${sentBy};branch=${newBranch()};rport` },
       { name: 'Max-Forwards', value: '70' },
       { name: 'From', value: `<sip:keepalive@${sentBy}>;tag=${tag}` },
       { name: 'To', value: `<${b.contact}>` },
-      { name: 'Call-ID', value: crypto.randomBytes(10).toString('hex') },
+      { name: 'Call-ID', value: randomHex(10) },
       { name: 'CSeq', value: '1 OPTIONS' },
     ]);
     const mark = (reachable: boolean): void => {

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Logger } from '../../log/index.js';
 import type { SipRequest, SipResponse } from '../message/sip-message.js';
 import { parseVia } from '../message/via.js';
@@ -13,6 +12,7 @@ import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { ServerTransaction } from './server-transaction.js';
 import { makeResponse } from '../core/make-response.js';
 import { clientTransactionKey, MAGIC_COOKIE, serverTransactionKey } from './transaction-key.js';
+import { randomToken } from '../core/random-pool.js';
 
 /** Up-calls to the transaction user cores (proxy, registrar, …) through one dispatcher. */
 export interface TransactionLayerUser {
@@ -25,7 +25,7 @@ export interface TransactionLayerUser {
 }
 
 export function newBranch(): string {
-  return MAGIC_COOKIE + crypto.randomBytes(9).toString('base64url');
+  return MAGIC_COOKIE + randomToken(9);
 }
 
 /**
