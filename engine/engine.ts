@@ -18,6 +18,9 @@ import { Qualifier } from './sip/registrar/qualify.js';
 import { Registrar } from './sip/registrar/registrar.js';
 import { DialPlan } from './sip/routing/dial-plan.js';
 import { SipServer } from './sip/sip-server.js';
+import { CallTracker } from './sip/calls/call-tracker.js';
+import type { Call } from './sip/calls/call-record.js';
+import { resolveNextHop } from './sip/proxy/next-hop.js';
 import { TransactionLayer } from './sip/transaction/transaction-layer.js';
 import { flowSource } from './sip/transport/flow.js';
 import { TcpTransport } from './sip/transport/tcp-transport.js';
@@ -26,6 +29,17 @@ import { UdpTransport } from './sip/transport/udp-transport.js';
 import { WsTransport } from './sip/transport/ws-transport.js';
 
 export const PRODUCT = 'OfficePBX';
+
+/** A call in progress as the API shows it. */
+export interface CallView {
+  callId: string;
+  caller: string;
+  callee: string;
+  state: string;
+  start: string;
+  answer: string | null;
+  seconds: number;
+}
 export const VERSION = '0.1.0';
 
 /**
@@ -42,6 +56,7 @@ export class Engine {
   readonly guard: AuthGuard;
   readonly sip: SipServer;
   readonly api: ApiServer;
+  readonly calls: CallTracker;
   private readonly bindings: BindingRepository;
   private readonly nonces: NonceManager;
   private readonly qualifier: Qualifier;
@@ -94,6 +109,31 @@ export class Engine {
       },
       logRoot.logger('sip.registrar'),
     );
+    const hop = {
+      location: this.location,
+      connectionOpen: (f: Parameters<TransportLayer['connectionOpen']>[0]) =>
+        this.transport.connectionOpen(f),
+      localFlow: (t: Parameters<TransportLayer['get']>[0]) => this.transport.get(t)?.local,
+    };
+    this.calls = new CallTracker({
+      transactions: this.transactions,
+      local,
+      log: logRoot.logger('sip.calls'),
+      resolve: (uri) => resolveNextHop(uri, hop),
+      connectionOpen: (f) => this.transport.connectionOpen(f),
+    });
+    const callLog = logRoot.logger('calls');
+    this.calls.onCallEnded((call) =>
+      callLog.info('call ended', {
+        callId: call.callId,
+        caller: call.caller,
+        callee: call.callee,
+        disposition: call.disposition,
+        status: call.status,
+        reason: call.endReason,
+        seconds: call.end !== undefined ? Math.round((call.end - call.start) / 1000) : undefined,
+      }),
+    );
     const proxy = new ProxyCore({
       transactions: this.transactions,
       transport: this.transport,
@@ -101,6 +141,7 @@ export class Engine {
       dialPlan: new DialPlan({ hasExtension: (e) => this.directory.get(e) !== undefined }),
       local,
       log: logRoot.logger('sip.proxy'),
+      supplements: [this.calls],
     });
     this.sip = new SipServer({
       transactions: this.transactions,
@@ -135,7 +176,7 @@ export class Engine {
       registrations: () => this.registrations(),
       blockedAddresses: () => this.guard.list(),
       unblockAddress: (a) => this.guard.unblock(a),
-      calls: () => [],
+      calls: () => this.callsInProgress(),
     };
     this.api = new ApiServer({
       log: logRoot.logger('api'),
@@ -201,6 +242,19 @@ export class Engine {
       expiresAt: new Date(b.expiresAt).toISOString(),
       registeredAt: new Date(b.registeredAt).toISOString(),
       reachable: b.reachable,
+    }));
+  }
+
+  callsInProgress(): CallView[] {
+    const now = Date.now();
+    return this.calls.inProgress().map((c: Call) => ({
+      callId: c.callId,
+      caller: c.caller,
+      callee: c.callee,
+      state: c.state,
+      start: new Date(c.start).toISOString(),
+      answer: c.answer !== undefined ? new Date(c.answer).toISOString() : null,
+      seconds: Math.round((now - c.start) / 1000),
     }));
   }
 

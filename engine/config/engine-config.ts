@@ -222,8 +222,10 @@ function applyValue(cfg: EngineConfig, spec: FlagSpec, raw: string, source: stri
       if (!m) fail(`"${raw}" is not a range like 10000-20000`);
       const a = Number(m![1]);
       const b = Number(m![2]);
-      if (a < 1024 || b > 65535 || a >= b) fail(`${raw} must be A-B with 1024 <= A < B <= 65535`);
-      cfg.rtpPortMin = a % 2 === 0 ? a : a + 1; // RTP on even ports, RTCP on the next odd one
+      const even = a % 2 === 0 ? a : a + 1; // RTP on even ports, RTCP on the next odd one
+      if (a < 1024 || b > 65535 || even + 1 > b)
+        fail(`${raw} must be A-B with 1024 <= A < B <= 65535, room for one RTP/RTCP pair at least`);
+      cfg.rtpPortMin = even;
       cfg.rtpPortMax = b;
       return;
     }

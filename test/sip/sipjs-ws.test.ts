@@ -23,7 +23,8 @@ describe('sip.js over WebSocket', () => {
   let ua: UserAgent;
 
   before(async () => {
-    pbx = await startEngine();
+    // No keep-alives: a sipp callee run with -m 1 counts an auto-answered OPTIONS as its one call.
+    pbx = await startEngine({ args: ['--qualify-interval', '0'] });
     for (const [ext, secret] of [
       ['3001', 'ws-secret-3001'],
       ['3002', 'ws-secret-3002'],

@@ -22,7 +22,8 @@ describe('sipp against OfficePBX', () => {
   let target: string;
 
   before(async () => {
-    pbx = await startEngine();
+    // No keep-alives: a sipp callee run with -m 1 counts an auto-answered OPTIONS as its one call.
+    pbx = await startEngine({ args: ['--qualify-interval', '0'] });
     target = `127.0.0.1:${pbx.sipPort}`;
     for (const u of [...users, ...bulk]) {
       const r = await pbx.api('POST', '/api/users', {

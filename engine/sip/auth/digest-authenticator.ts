@@ -68,8 +68,9 @@ export class DigestAuthenticator {
       const qop = p.get('qop');
       const nc = p.get('nc');
       const cnonce = p.get('cnonce');
-      if (algorithm !== undefined && !this.offered.includes(algorithm)) continue; // not one we asked for
-      if (!username || !nonce || !response || uri === undefined || !algorithm) {
+      // An algorithm we do not know or did not offer: challenge again with ours.
+      if (algorithm === undefined || !this.offered.includes(algorithm)) continue;
+      if (!username || !nonce || !response || uri === undefined) {
         return {
           ok: false,
           status: 400,
@@ -87,11 +88,6 @@ export class DigestAuthenticator {
           failed: false,
         };
       }
-      const nonceState = this.nonces.check(nonce, qop ? nc : undefined);
-      if (nonceState === 'stale') {
-        sawStale = true;
-        continue;
-      }
       const known = this.secrets(username);
       const expected = computeDigestResponse({
         algorithm,
@@ -105,9 +101,20 @@ export class DigestAuthenticator {
         nc,
         cnonce,
       });
-      const matches = digestEquals(expected, response);
-      if (nonceState !== 'valid' || known === undefined || !matches) {
+      // The digest first: a wrong password is a failure whatever the nonce (RFC 7616 §3.3 gives stale=true
+      // only to a client whose credentials were right).
+      if (known === undefined || !digestEquals(expected, response)) {
         failed = true;
+        continue;
+      }
+      const nonceState = this.nonces.check(nonce, qop ? nc : undefined);
+      if (nonceState === 'replay') {
+        failed = true; // a captured request sent again
+        continue;
+      }
+      if (nonceState !== 'valid') {
+        // Expired, or issued before a restart (the key changed): the phone retries with a fresh nonce.
+        sawStale = true;
         continue;
       }
       this.nonces.accept(nonce, qop ? nc : undefined);

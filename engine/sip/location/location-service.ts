@@ -8,7 +8,9 @@ export type LocationChange = { kind: 'added' | 'refreshed' | 'removed' | 'expire
  */
 export class LocationService {
   private readonly byAor = new Map<string, Binding[]>();
-  private readonly byContact = new Map<string, Binding>();
+  /** Contact URI → the bindings using it (two extensions may share one phone's contact). */
+  private readonly byContact = new Map<string, Binding[]>();
+  private count = 0;
   private readonly listeners: Array<(c: LocationChange) => void> = [];
   private readonly sweep: NodeJS.Timeout;
 
@@ -36,7 +38,24 @@ export class LocationService {
     let list = this.byAor.get(b.aor);
     if (!list) this.byAor.set(b.aor, (list = []));
     list.push(b);
-    this.byContact.set(contactKey(b.contact), b);
+    this.indexContact(b);
+    this.count++;
+  }
+
+  private indexContact(b: Binding): void {
+    const k = contactKey(b.contact);
+    const list = this.byContact.get(k);
+    if (list) list.push(b);
+    else this.byContact.set(k, [b]);
+  }
+
+  private unindexContact(b: Binding): void {
+    const k = contactKey(b.contact);
+    const list = this.byContact.get(k);
+    if (!list) return;
+    const i = list.indexOf(b);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byContact.delete(k);
   }
 
   /** Current (unexpired) bindings of an AOR. */
@@ -48,8 +67,8 @@ export class LocationService {
 
   /** The binding whose contact URI is `uri` (to reach a registered phone behind NAT or over a connection). */
   findByContact(uri: string): Binding | undefined {
-    const b = this.byContact.get(contactKey(uri));
-    return b && b.expiresAt > Date.now() ? b : undefined;
+    const now = Date.now();
+    return this.byContact.get(contactKey(uri))?.find((b) => b.expiresAt > now);
   }
 
   get(aor: string, contact: string): Binding | undefined {
@@ -63,8 +82,8 @@ export class LocationService {
     if (list && i >= 0) {
       const old = list[i]!;
       list[i] = b;
-      if (this.byContact.get(contactKey(old.contact)) === old) this.byContact.delete(contactKey(old.contact));
-      this.byContact.set(contactKey(b.contact), b);
+      this.unindexContact(old);
+      this.indexContact(b);
       this.persistence?.save(b);
       this.emit({ kind: 'refreshed', binding: b });
     } else {
@@ -81,7 +100,10 @@ export class LocationService {
     if (i < 0) return;
     const [b] = list.splice(i, 1);
     if (list.length === 0) this.byAor.delete(aor);
-    if (b && this.byContact.get(contactKey(b.contact)) === b) this.byContact.delete(contactKey(b.contact));
+    if (b) {
+      this.unindexContact(b);
+      this.count--;
+    }
     this.persistence?.remove(aor, contact);
     if (b) this.emit({ kind, binding: b });
   }
@@ -98,7 +120,7 @@ export class LocationService {
   }
 
   get size(): number {
-    return this.byContact.size;
+    return this.count;
   }
 
   /** Removes expired bindings (run every second). */

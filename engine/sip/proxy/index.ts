@@ -3,3 +3,4 @@ export * from './next-hop.js';
 export * from './response-context.js';
 export * from './proxy-core.js';
 export * from './flow-token.js';
+export * from './proxy-supplement.js';

@@ -16,6 +16,7 @@ import type { TransportLayer } from '../transport/transport-layer.js';
 import { responseTarget } from '../transport/transport-layer.js';
 import { FlowTokens, sameFlow } from './flow-token.js';
 import { resolveNextHop, type NextHopDeps } from './next-hop.js';
+import { SupplementChain, SupplementRejection, type ProxySupplement } from './proxy-supplement.js';
 import { ResponseContext } from './response-context.js';
 import { randomToken } from '../core/random-pool.js';
 
@@ -29,6 +30,13 @@ export interface ProxyDeps {
   dialPlan: DialPlan;
   local: LocalAddresses;
   log: Logger;
+  /** Behaviour hooked into forwarding (media anchoring, call tracking), run in this order. */
+  supplements?: ProxySupplement[];
+}
+
+interface Target {
+  uri: string;
+  flow: Flow;
 }
 
 /**
@@ -39,6 +47,7 @@ export interface ProxyDeps {
 export class ProxyCore {
   private readonly hop: NextHopDeps;
   private readonly tokens = new FlowTokens();
+  private readonly chain: SupplementChain;
 
   constructor(private readonly d: ProxyDeps) {
     this.hop = {
@@ -46,6 +55,7 @@ export class ProxyCore {
       connectionOpen: (f) => d.transport.connectionOpen(f),
       localFlow: (t) => d.transport.get(t)?.local,
     };
+    this.chain = new SupplementChain(d.supplements ?? []);
   }
 
   /** Any request other than ACK and CANCEL. */
@@ -54,35 +64,31 @@ export class ProxyCore {
     const callId = req.headers.get('Call-ID');
     const routed = this.preprocessRoutes(req);
     if (req.method === 'INVITE') tx.respond(makeResponse(req, 100, 'Trying'));
+    const reject = (status: number, reason: string): void => this.reject(tx, status, reason, routed.inDialog);
 
     if (routed.nextHop !== undefined) {
       // In-dialog (or pre-routed) request: the route set decides (§16.5 — the target is the Request-URI).
       const flow = this.nextHopFlow({ ...routed, nextHop: routed.nextHop }, tx.flow);
       if (!flow) {
-        tx.respond(
-          makeResponse(
-            req,
-            routed.inDialog ? 481 : 404,
-            routed.inDialog ? 'Call/Transaction Does Not Exist' : 'Not Found - Next Hop Unknown',
-          ),
+        reject(
+          routed.inDialog ? 481 : 404,
+          routed.inDialog ? 'Call/Transaction Does Not Exist' : 'Not Found - Next Hop Unknown',
         );
         return;
       }
-      const ctx = new ResponseContext(tx, this.d.transactions, this.d.log);
-      ctx.addBranch(this.prepareForward(req, req.uri, flow, tx.flow, false), flow);
-      tx.onCancel = () => ctx.cancel();
+      this.dispatch(tx, [{ uri: req.uri, flow }], false, routed.inDialog);
       return;
     }
 
     const ruri = parseUri(req.uri);
     if (!ruri || (ruri.scheme !== 'sip' && ruri.scheme !== 'sips' && ruri.scheme !== 'tel')) {
-      tx.respond(makeResponse(req, 416, 'Unsupported URI Scheme'));
+      reject(416, 'Unsupported URI Scheme');
       return;
     }
     const dialled = (ruri.scheme === 'tel' ? ruri.host : uriUserDecoded(ruri)) ?? '';
     const decision = this.d.dialPlan.route(dialled);
     if (decision.kind === 'reject') {
-      tx.respond(makeResponse(req, decision.status, decision.reason));
+      reject(decision.status, decision.reason);
       return;
     }
     const bindings = this.d.location.lookup(decision.extension);
@@ -92,15 +98,70 @@ export class ProxyCore {
       if (flow) targets.push({ uri: b.contact, flow });
     }
     if (targets.length === 0) {
-      tx.respond(makeResponse(req, 480, 'Temporarily Unavailable - No Phone Registered'));
+      reject(480, 'Temporarily Unavailable - No Phone Registered');
       return;
     }
-    const ctx = new ResponseContext(tx, this.d.transactions, this.d.log);
-    for (const t of targets)
-      ctx.addBranch(this.prepareForward(req, t.uri, t.flow, tx.flow, RECORD_ROUTED.has(req.method)), t.flow);
-    tx.onCancel = () => ctx.cancel();
+    this.dispatch(tx, targets, RECORD_ROUTED.has(req.method), false);
     if (this.d.log.enabled('debug'))
       this.d.log.debug('forked', { callId, extension: decision.extension, branches: targets.length });
+  }
+
+  /** A final answer the proxy gives itself; supplements hear of it (a failed call attempt is still a call). */
+  private reject(tx: ServerTransaction, status: number, reason: string, inDialog: boolean): void {
+    const res = makeResponse(tx.request, status, reason);
+    if (!this.chain.empty) this.chain.localResponse(res, tx.request, { source: tx.flow, inDialog });
+    tx.respond(res);
+  }
+
+  /**
+   * Forwards to the targets on one response context, after the supplements have seen the request (they
+   * may rewrite it once for all branches, or refuse it).
+   */
+  private dispatch(tx: ServerTransaction, targets: Target[], recordRoute: boolean, inDialog: boolean): void {
+    const req = tx.request;
+    const ctx = new ResponseContext(tx, this.d.transactions, this.d.log);
+    const start = (): void => {
+      for (const t of targets)
+        ctx.addBranch(this.prepareForward(req, t.uri, t.flow, tx.flow, recordRoute), t.flow);
+    };
+    if (this.chain.empty) {
+      tx.onCancel = () => ctx.cancel();
+      start();
+      return;
+    }
+    const sctx = { source: tx.flow, inDialog };
+    ctx.onForward = (res) => this.chain.response(res, req, sctx);
+    let started = false;
+    let cancelledEarly = false;
+    tx.onCancel = () => {
+      if (started) ctx.cancel();
+      else cancelledEarly = true;
+    };
+    this.chain.request(req, sctx).then(
+      () => {
+        started = true;
+        if (!cancelledEarly) {
+          start();
+          return;
+        }
+        // Cancelled while the supplements worked: nothing was forwarded; the caller still hears of it
+        // through the supplements (a call record, released media).
+        const res = makeResponse(req, 487, 'Request Terminated');
+        void this.chain.response(res, req, sctx).finally(() => tx.respond(res));
+      },
+      (err: unknown) => {
+        const res =
+          err instanceof SupplementRejection
+            ? makeResponse(req, err.status, err.reason)
+            : makeResponse(req, 500, 'Server Internal Error');
+        if (!(err instanceof SupplementRejection))
+          this.d.log.error('supplement failed on a request', { callId: req.headers.get('Call-ID'), err });
+        void this.chain
+          .response(res, req, sctx)
+          .catch(() => undefined)
+          .finally(() => tx.respond(res));
+      },
+    );
   }
 
   /** CANCEL (§16.10): answer it, then cancel the matching INVITE's branches. */
@@ -127,7 +188,20 @@ export class ProxyCore {
       return;
     }
     const out = this.prepareForward(ack, ack.uri, flow, source, false, statelessBranch(ack));
-    void this.d.transport.send(out, flow);
+    if (this.chain.empty) {
+      void this.d.transport.send(out, flow);
+      return;
+    }
+    this.chain.ack(out, { source, inDialog: true }).then(
+      () => void this.d.transport.send(out, flow),
+      (err: unknown) => {
+        this.d.log.error('supplement failed on an ACK; forwarding it unchanged', {
+          callId: ack.headers.get('Call-ID'),
+          err,
+        });
+        void this.d.transport.send(out, flow);
+      },
+    );
   }
 
   /**

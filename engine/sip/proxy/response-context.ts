@@ -36,6 +36,12 @@ export class ResponseContext implements ClientTransactionUser {
   private cancelled = false;
   private sentFinal = false;
   onFinished: ((final: SipResponse | undefined) => void) | undefined;
+  /**
+   * Runs before each response goes back to the caller (the proxy's supplements: media anchoring, call
+   * tracking). Responses stay in order: each waits for the one before it.
+   */
+  onForward: ((res: SipResponse) => Promise<void>) | undefined;
+  private forwarding: Promise<void> = Promise.resolve();
 
   constructor(
     readonly server: ServerTransaction,
@@ -76,7 +82,7 @@ export class ResponseContext implements ClientTransactionUser {
       }
       if (this.isInvite) this.armTimerC(branch);
       // §16.7 step 5: provisional responses other than 100 are forwarded immediately.
-      if (res.status !== 100 && !this.answered && !this.sentFinal) this.server.respond(forwarded);
+      if (res.status !== 100 && !this.answered && !this.sentFinal) this.forward(forwarded);
       return;
     }
     this.clearTimerC(branch);
@@ -85,7 +91,7 @@ export class ResponseContext implements ClientTransactionUser {
       branch.final = res;
       this.answered = true;
       this.sentFinal = true;
-      this.server.respond(forwarded);
+      this.forward(forwarded);
       if (this.isInvite) this.cancelOthers(branch, 'SIP;cause=200;text="Call completed elsewhere"');
       this.checkDone();
       return;
@@ -183,9 +189,29 @@ export class ResponseContext implements ClientTransactionUser {
       if (best.status === 503)
         best = createResponseMessage(500, 'Server Internal Error', best.headers.entries, best.body);
       if (best.status === 401 || best.status === 407) best = this.aggregateChallenges(best);
-      this.server.respond(best);
+      this.forward(best);
     }
     this.onFinished?.(undefined);
+  }
+
+  /** Sends a response to the caller after the supplements have seen it, keeping responses in order. */
+  private forward(res: SipResponse): void {
+    const hook = this.onForward;
+    if (!hook) {
+      this.server.respond(res);
+      return;
+    }
+    this.forwarding = this.forwarding
+      .then(() => hook(res))
+      .catch((err: unknown) => {
+        // The response still goes out: an answered call must not be lost because media could not be anchored.
+        this.log.error('supplement failed on a response; forwarding it unchanged', {
+          callId: res.headers.get('Call-ID'),
+          status: res.status,
+          err,
+        });
+      })
+      .then(() => this.server.respond(res));
   }
 
   /** §16.7 step 7: collect every challenge of every 401/407 into the response sent. */

@@ -15,7 +15,8 @@ const QUALIFY_TIMEOUT_MS = 5000;
  */
 export class Qualifier {
   private timer: NodeJS.Timeout | undefined;
-  private cursor = 0;
+  /** Next probe time per binding (aor + contact). */
+  private readonly due = new Map<string, number>();
   private readonly tickMs = 1000;
 
   constructor(
@@ -32,14 +33,25 @@ export class Qualifier {
     this.timer.unref();
   }
 
-  private tick(): void {
-    const all = this.location.all();
-    if (all.length === 0) return;
-    const perTick = Math.max(1, Math.ceil(all.length / this.intervalSeconds));
-    for (let i = 0; i < perTick && i < all.length; i++) {
-      this.cursor = (this.cursor + 1) % all.length;
-      this.probe(all[this.cursor]!);
+  /**
+   * Probes every binding whose turn has come: each once per interval, the first time at a random point of
+   * the interval after it registered, so that probes of many phones spread out evenly.
+   */
+  private tick(now = Date.now()): void {
+    const seen = new Set<string>();
+    for (const b of this.location.all(now)) {
+      const key = `${b.aor}\n${b.contact}`;
+      seen.add(key);
+      const due = this.due.get(key);
+      if (due === undefined) {
+        this.due.set(key, now + Math.random() * this.intervalSeconds * 1000);
+      } else if (due <= now) {
+        this.due.set(key, now + this.intervalSeconds * 1000);
+        this.probe(b);
+      }
     }
+    if (this.due.size > seen.size)
+      for (const key of this.due.keys()) if (!seen.has(key)) this.due.delete(key);
   }
 
   probe(b: Binding): void {

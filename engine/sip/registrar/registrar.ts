@@ -64,10 +64,17 @@ export class Registrar {
         );
         return;
       }
-      for (const b of this.location.lookup(aor)) {
-        if (b.callId === callId && cseq <= b.cseq) continue; // an older REGISTER overtaken by a newer one
-        this.location.remove(aor, b.contact);
+      const bindings = this.location.lookup(aor);
+      // §10.3 step 6: if any binding has the same Call-ID and a CSeq not lower, the update is aborted.
+      if (bindings.some((b) => b.callId === callId && cseq <= b.cseq)) {
+        tx.respond(
+          makeResponse(req, 500, 'Server Internal Error - Request Out Of Order', [
+            { name: 'Retry-After', value: '1' },
+          ]),
+        );
+        return;
       }
+      for (const b of bindings) this.location.remove(aor, b.contact);
       this.log.info('unregistered all contacts', { aor, source: flowSource(tx.flow) });
       tx.respond(this.ok(tx, aor));
       return;

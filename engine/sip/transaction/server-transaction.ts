@@ -19,6 +19,8 @@ export abstract class ServerTransaction {
   /** Set by the core when it wants to hear of a CANCEL or an ACK timeout. */
   onCancel: ((cancel: SipRequest) => void) | undefined;
   onTerminated: (() => void) | undefined;
+  /** §17.2.4: the transport could not send a response; the transaction has ended. */
+  onTransportError: (() => void) | undefined;
   protected timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -45,7 +47,12 @@ export abstract class ServerTransaction {
   }
 
   protected send(res: SipResponse): void {
-    void this.transport.sendResponse(res, this.flow);
+    void this.transport.sendResponse(res, this.flow).then((ok) => {
+      // §17.2.4: a transport failure is reported to the TU and the transaction ends.
+      if (ok || this.state === TransactionState.Terminated) return;
+      this.terminate();
+      this.onTransportError?.();
+    });
   }
 
   protected timer(ms: number, fn: () => void): void {

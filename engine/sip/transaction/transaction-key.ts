@@ -1,5 +1,5 @@
 import type { SipMessage } from '../message/sip-message.js';
-import { parseVia } from '../message/via.js';
+import { hasRfc3261Branch, parseVia } from '../message/via.js';
 import { parseCSeq } from '../message/cseq.js';
 import { tagOf } from '../message/name-addr.js';
 
@@ -20,9 +20,14 @@ export function serverTransactionKey(msg: SipMessage, methodOverride?: string): 
   if (method === 'ACK') method = 'INVITE';
   const branch = via.params.get('branch') ?? '';
   const sentBy = `${via.host}:${via.port ?? ''}`;
-  if (branch.startsWith(MAGIC_COOKIE)) return `${branch}|${sentBy}|${method}`;
+  // A bare magic cookie (RFC 4475 badbranch) identifies nothing: fall back to RFC 2543 matching.
+  if (hasRfc3261Branch(via)) return `${branch}|${sentBy}|${method}`;
   const fromTag = tagOf(msg.headers.get('From') ?? '') ?? '';
-  return `2543|${msg.headers.get('Call-ID') ?? ''}|${cseq.seq}|${fromTag}|${sentBy}|${branch}|${method}`;
+  // §17.2.3: Request-URI, To tag, From tag, Call-ID, CSeq, top Via (ACK/CANCEL carry the INVITE's URI).
+  const uri = msg.kind === 'request' ? msg.uri : '';
+  const toTag = tagOf(msg.headers.get('To') ?? '') ?? '';
+  const toTagPart = method === 'INVITE' ? '' : toTag; // the ACK for a non-2xx carries the response's To tag
+  return `2543|${uri}|${msg.headers.get('Call-ID') ?? ''}|${cseq.seq}|${fromTag}|${toTagPart}|${sentBy}|${branch}|${method}`;
 }
 
 /** Client transaction key (RFC 3261 §17.1.3): top Via branch + CSeq method. */

@@ -96,7 +96,9 @@ export class TransactionLayer implements TransportUser {
   /** Starts a client transaction for `req`, whose top Via (with branch) the caller has already set. */
   sendRequest(req: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction {
     const top = req.headers.getAll('Via')[0];
-    const branch = (top !== undefined ? parseVia(top)?.params.get('branch') : undefined) ?? newBranch();
+    const branch = top !== undefined ? parseVia(top)?.params.get('branch') : undefined;
+    // Responses match on the branch the request carries: without one none could ever match.
+    if (!branch) throw new Error(`sendRequest: ${req.method} has no Via branch`);
     const key = clientTransactionKey(branch, req.method);
     const tx =
       req.method === 'INVITE'
