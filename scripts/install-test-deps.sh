@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(sip-tester baresip-core sox)
+debs=(sip-tester baresip-core sox rtpengine-daemon)
 if [[ "${PBX_BENCH_DEPS:-}" == 1 ]]; then debs+=(kamailio); fi
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -9,6 +9,9 @@ import type { Binding } from '../location/binding.js';
 import type { LocationService } from '../location/location-service.js';
 import { flowSource } from '../transport/flow.js';
 
+/** The part of a server transaction the registrar uses. */
+export type RegisterTransaction = Pick<ServerTransaction, 'request' | 'flow' | 'respond'>;
+
 export interface RegistrarOptions {
   minExpires: number;
   maxExpires: number;
@@ -35,7 +38,7 @@ export class Registrar {
   ) {}
 
   /** `username` is the authenticated user; it may only register its own extension. */
-  handle(tx: ServerTransaction, username: string): void {
+  handle(tx: RegisterTransaction, username: string): void {
     const req = tx.request;
     const to = parseNameAddr(req.headers.get('To') ?? '');
     const toUri = to ? parseUri(to.uri) : null;
@@ -155,7 +158,7 @@ export class Registrar {
   }
 
   /** 200 OK listing every current binding with its remaining time (§10.3 step 8). */
-  private ok(tx: ServerTransaction, aor: string) {
+  private ok(tx: RegisterTransaction, aor: string) {
     const now = Date.now();
     const extra: HeaderEntry[] = [];
     for (const b of this.location.lookup(aor, now)) {

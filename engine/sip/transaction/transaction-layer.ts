@@ -3,7 +3,9 @@ import type { SipRequest, SipResponse } from '../message/sip-message.js';
 import { parseVia } from '../message/via.js';
 import { parseCSeq } from '../message/cseq.js';
 import type { Flow } from '../transport/flow.js';
-import type { TransportLayer, TransportUser } from '../transport/transport-layer.js';
+import type { TransportUser } from '../transport/transport-layer.js';
+import type { ClientTransactionTransport } from './client-transaction.js';
+import type { ServerTransactionTransport } from './server-transaction.js';
 import type { ClientTransaction, ClientTransactionUser } from './client-transaction.js';
 import { InviteClientTransaction } from './invite-client-transaction.js';
 import { InviteServerTransaction } from './invite-server-transaction.js';
@@ -24,6 +26,11 @@ export interface TransactionLayerUser {
   receiveStrayResponse(res: SipResponse, flow: Flow): void;
 }
 
+/** What the transaction layer needs from the transport layer: send, and an up-call slot. */
+export interface TransactionTransport extends ClientTransactionTransport, ServerTransactionTransport {
+  user: TransportUser | undefined;
+}
+
 export function newBranch(): string {
   return MAGIC_COOKIE + randomToken(9);
 }
@@ -38,7 +45,7 @@ export class TransactionLayer implements TransportUser {
   user: TransactionLayerUser | undefined;
 
   constructor(
-    readonly transport: TransportLayer,
+    readonly transport: TransactionTransport,
     private readonly log: Logger,
   ) {
     transport.user = this;
