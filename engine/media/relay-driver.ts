@@ -40,6 +40,10 @@ export interface StreamDirectionStats {
   jitterMs: number;
   /** Where packets actually came from (after latching), if any arrived. */
   source: string | null;
+  /** RTCP packets received (on the RTCP port), where the driver counts them. */
+  rtcpPackets?: number;
+  /** Packets dropped because they came from another source than the latched one (strict source). */
+  dropped?: number;
 }
 
 export interface StreamStats {
