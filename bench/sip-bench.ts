@@ -7,6 +7,7 @@ import { freePort } from '../test/support/ports.js';
 import { benchConfig } from './bench-config.js';
 import { figure, median, note } from './bench-output.js';
 import { measureBindingMemory } from './binding-memory.js';
+import { callRamp, type RampResult } from './call-ramp.js';
 import { Cleanup } from './cleanup.js';
 import { profiled } from './cpu-profile.js';
 import { Inspector } from './inspector.js';
@@ -16,11 +17,12 @@ import {
   registerEachOnce,
   registerLoad,
   type RunSeries,
+  withCallee,
   type ServerUnderTest,
 } from './load-runs.js';
 import { importUsers, startBenchPbx } from './officepbx.js';
 import { cpuSeconds, rssBytes } from './proc-stats.js';
-import { writeUsersCsv } from './sipp-load.js';
+import { killRunningLoads, writeUsersCsv } from './sipp-load.js';
 
 interface UserFiles {
   users: string;
@@ -31,6 +33,7 @@ interface UserFiles {
 interface ServerFigures {
   register: RunSeries;
   calls: RunSeries;
+  ramp: RampResult;
 }
 
 function printRates(name: string, f: ServerFigures): void {
@@ -44,15 +47,20 @@ function printRates(name: string, f: ServerFigures): void {
   figure(`${name}_calls_failed`, f.calls.failed, 'calls');
   figure(`${name}_calls_attempted`, f.calls.attempted, 'calls');
   figure(`${name}_cpu_per_call`, median(f.calls.cpuUs), 'us');
+  figure(`${name}_calls_sustained_per_s`, f.ramp.sustained, 'calls/s');
+  figure(`${name}_calls_sustained_failed`, f.ramp.failed, 'calls');
 }
 
 async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<ServerFigures> {
-  const { engine, inspectorPort } = await startBenchPbx();
+  const { engine, inspectorPort, mediaRelayOff } = await startBenchPbx();
   cleanup.defer('stop OfficePBX', async () => {
     await engine.stop();
     fs.rmSync(engine.dataDir, { recursive: true, force: true });
   });
-  note(`officepbx: pid ${engine.pid}, SIP 127.0.0.1:${engine.sipPort}`);
+  note(
+    `officepbx: pid ${engine.pid}, SIP 127.0.0.1:${engine.sipPort}` +
+      (mediaRelayOff ? ', media relay off' : ''),
+  );
   await importUsers(engine, benchConfig.firstUser, benchConfig.users + 1); // + the callee
   const server: ServerUnderTest = {
     name: 'officepbx',
@@ -71,14 +79,15 @@ async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<Serve
   const register = await profiled(inspector, profileDir, 'officepbx-register', () =>
     registerLoad(server, files.users),
   );
-  const calls = await profiled(inspector, profileDir, 'officepbx-calls', () =>
-    callLoad(server, files.callers, files.callee),
-  );
+  const { calls, ramp } = await withCallee(server, files.callee, async () => ({
+    calls: await profiled(inspector, profileDir, 'officepbx-calls', () => callLoad(server, files.callers)),
+    ramp: await callRamp(server, files.callers),
+  }));
   const heap = await inspector.heapUsedAfterGc();
   figure('officepbx_rss_after_load', (rssBytes(engine.pid) ?? NaN) / 2 ** 20, 'MiB');
   note(`officepbx heap after all loads (after GC): ${(heap / 2 ** 20).toFixed(1)} MiB`);
   if (engine.child.exitCode !== null) throw new Error('OfficePBX exited during the bench');
-  return { register, calls };
+  return { register, calls, ramp };
 }
 
 async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<ServerFigures> {
@@ -94,7 +103,10 @@ async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<Server
   // The same history as OfficePBX: every user registered once before the rate runs.
   await registerEachOnce(server, files.users, benchConfig.users);
   const register = await registerLoad(server, files.users);
-  const calls = await callLoad(server, files.callers, files.callee);
+  const { calls, ramp } = await withCallee(server, files.callee, async () => ({
+    calls: await callLoad(server, files.callers),
+    ramp: await callRamp(server, files.callers),
+  }));
   const errors = kam.errors();
   for (const e of errors.slice(0, 8)) note(`kamailio log: ${e.slice(0, 200)}`);
   // tm allocates each transaction in shared memory (run.sh gives it 256 MB): when that runs out, calls
@@ -105,13 +117,14 @@ async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<Server
   figure('kamailio_out_of_shm_errors', outOfShm, 'errors');
   if (outOfShm > 0)
     note('kamailio ran out of shared memory (run.sh -m 256): its call figure is bounded by that, not by CPU');
-  return { register, calls };
+  return { register, calls, ramp };
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const cleanup = new Cleanup();
   cleanup.onSignals();
+  cleanup.defer('stop sipp loads', killRunningLoads);
   const work = tempDir('bench');
   cleanup.defer('remove the work folder', () => fs.rmSync(work, { recursive: true, force: true }));
   const c = benchConfig;
@@ -135,6 +148,7 @@ async function main(): Promise<void> {
     const ratio = (a: number[], b: number[]): number => median(a) / median(b);
     figure('register_ratio_officepbx_vs_kamailio', ratio(pbx.register.rates, kam.register.rates), 'x');
     figure('calls_ratio_officepbx_vs_kamailio', ratio(pbx.calls.rates, kam.calls.rates), 'x');
+    figure('calls_sustained_ratio_officepbx_vs_kamailio', pbx.ramp.sustained / kam.ramp.sustained, 'x');
   } finally {
     await cleanup.runAll();
     note(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

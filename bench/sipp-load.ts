@@ -41,6 +41,14 @@ export interface SippLoadResult {
   errors: string[];
 }
 
+/** Load runs in progress, so that an interrupted bench can stop them. */
+const running = new Set<ChildProcess>();
+
+/** Kills every load sipp still running (SIGKILL: they are bounded and their figures are not wanted). */
+export function killRunningLoads(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** Runs one load to its end (all scenarios done, or the timeout) and returns sipp's figures. */
 export async function runSippLoad(load: SippLoad): Promise<SippLoadResult> {
   const dir = tempDir('bench-sipp');
@@ -79,6 +87,8 @@ export async function runSippLoad(load: SippLoad): Promise<SippLoadResult> {
   ];
   try {
     const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exitCode = await waitForExit(child, (load.timeoutSeconds + 15) * 1000);
@@ -163,22 +173,26 @@ export interface BackgroundSipp {
 }
 
 export function startBackgroundSipp(args: string[]): BackgroundSipp {
+  const dir = tempDir('bench-uas');
   const child = spawn('sipp', [...args, '-nostdin', '-buff_size', BUFF_SIZE], {
-    cwd: tempDir('bench-uas'),
+    cwd: dir,
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stopChild = async (): Promise<void> => {
+    // sipp quits on SIGTERM once it has cleaned up; SIGKILL if it has not after 3 s.
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined && isAlive(child.pid)) child.kill('SIGKILL');
+    }, 3000);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     pid: child.pid ?? -1,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      // sipp quits on SIGTERM once it has cleaned up; SIGKILL if it has not after 3 s.
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        if (child.pid !== undefined && isAlive(child.pid)) child.kill('SIGKILL');
-      }, 3000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) await stopChild();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

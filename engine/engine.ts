@@ -4,6 +4,8 @@ import { LogRoot, type Logger } from './log/index.js';
 import { openDatabase } from './store/open-database.js';
 import { SettingsStore } from './store/settings-store.js';
 import { BindingRepository } from './store/binding-repository.js';
+import { CdrRepository } from './store/cdr-repository.js';
+import { cdrFromCall } from './store/cdr-from-call.js';
 import type { Database } from './store/database-types.js';
 import { UserDirectory } from './directory/user-directory.js';
 import { ApiServer } from './http/api-server.js';
@@ -21,6 +23,11 @@ import { SipServer } from './sip/sip-server.js';
 import { CallTracker } from './sip/calls/call-tracker.js';
 import type { Call } from './sip/calls/call-record.js';
 import { resolveNextHop } from './sip/proxy/next-hop.js';
+import type { ProxySupplement } from './sip/proxy/proxy-supplement.js';
+import { MediaAnchor } from './sip/media/media-anchor.js';
+import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
+import { BuiltinRelay } from './media/relay/builtin-relay.js';
+import { RtpengineDriver } from './media/rtpengine/rtpengine-driver.js';
 import { TransactionLayer } from './sip/transaction/transaction-layer.js';
 import { flowSource } from './sip/transport/flow.js';
 import { TcpTransport } from './sip/transport/tcp-transport.js';
@@ -39,6 +46,8 @@ export interface CallView {
   start: string;
   answer: string | null;
   seconds: number;
+  /** Per-stream packet counts, loss and jitter in both directions, while the relay has them. */
+  media: CallMediaStats['streams'] | null;
 }
 export const VERSION = '0.1.0';
 
@@ -57,6 +66,8 @@ export class Engine {
   readonly sip: SipServer;
   readonly api: ApiServer;
   readonly calls: CallTracker;
+  readonly relay: RelayDriver | undefined;
+  readonly media: MediaAnchor | undefined;
   private readonly bindings: BindingRepository;
   private readonly nonces: NonceManager;
   private readonly qualifier: Qualifier;
@@ -123,7 +134,9 @@ export class Engine {
       connectionOpen: (f) => this.transport.connectionOpen(f),
     });
     const callLog = logRoot.logger('calls');
-    this.calls.onCallEnded((call) =>
+    const cdr = new CdrRepository(this.db);
+    // Every call attempt gets a record, with the media statistics of its relay when there was media.
+    this.calls.onCallEnded((call) => {
       callLog.info('call ended', {
         callId: call.callId,
         caller: call.caller,
@@ -132,8 +145,32 @@ export class Engine {
         status: call.status,
         reason: call.endReason,
         seconds: call.end !== undefined ? Math.round((call.end - call.start) / 1000) : undefined,
-      }),
-    );
+      });
+      const pending = this.media ? this.media.release(call.callId) : Promise.resolve(undefined);
+      void pending
+        .catch(() => undefined)
+        .then((stats) => {
+          try {
+            cdr.insert(cdrFromCall(call, stats));
+          } catch (err) {
+            callLog.error('could not write the call record', { callId: call.callId, err });
+          }
+        });
+    });
+    // Media: every call's audio is anchored in a relay unless switched off.
+    this.relay = createRelay(config, logRoot);
+    this.media = this.relay ? new MediaAnchor(this.relay, logRoot.logger('media.anchor')) : undefined;
+    if (this.relay) {
+      const media = this.media!;
+      this.relay.onMediaTimeout = (callId) => {
+        logRoot
+          .logger('media')
+          .warn('no audio in either direction: ending the call', { callId, seconds: config.mediaTimeout });
+        if (!this.calls.terminate(callId, 'media timeout')) void media.release(callId);
+      };
+    }
+    const supplements: ProxySupplement[] = [this.calls];
+    if (this.media) supplements.push(this.media);
     const proxy = new ProxyCore({
       transactions: this.transactions,
       transport: this.transport,
@@ -141,7 +178,7 @@ export class Engine {
       dialPlan: new DialPlan({ hasExtension: (e) => this.directory.get(e) !== undefined }),
       local,
       log: logRoot.logger('sip.proxy'),
-      supplements: [this.calls],
+      supplements,
     });
     this.sip = new SipServer({
       transactions: this.transactions,
@@ -184,6 +221,7 @@ export class Engine {
       settings,
       sources,
       adminPasswordOnFirstRun: config.adminPassword,
+      cdr,
     });
   }
 
@@ -245,17 +283,20 @@ export class Engine {
     }));
   }
 
-  callsInProgress(): CallView[] {
+  async callsInProgress(): Promise<CallView[]> {
     const now = Date.now();
-    return this.calls.inProgress().map((c: Call) => ({
-      callId: c.callId,
-      caller: c.caller,
-      callee: c.callee,
-      state: c.state,
-      start: new Date(c.start).toISOString(),
-      answer: c.answer !== undefined ? new Date(c.answer).toISOString() : null,
-      seconds: Math.round((now - c.start) / 1000),
-    }));
+    return Promise.all(
+      this.calls.inProgress().map(async (c: Call) => ({
+        callId: c.callId,
+        caller: c.caller,
+        callee: c.callee,
+        state: c.state,
+        start: new Date(c.start).toISOString(),
+        answer: c.answer !== undefined ? new Date(c.answer).toISOString() : null,
+        seconds: Math.round((now - c.start) / 1000),
+        media: (await this.media?.stats(c.callId))?.streams ?? null,
+      })),
+    );
   }
 
   /** Clean shutdown: stop taking requests, answer what is open, flush and close the database. */
@@ -274,6 +315,7 @@ export class Engine {
     await this.api.close();
     this.location.close();
     this.nonces.close();
+    await this.relay?.close();
     try {
       this.bindings.flush();
     } catch (err) {
@@ -282,4 +324,24 @@ export class Engine {
     this.db.close();
     this.log.info('stopped');
   }
+}
+
+function createRelay(config: EngineConfig, logRoot: LogRoot): RelayDriver | undefined {
+  if (config.mediaRelay === 'off') return undefined;
+  if (config.mediaRelay === 'rtpengine') {
+    return new RtpengineDriver({
+      servers: config.rtpengine,
+      mediaTimeoutMs: config.mediaTimeout * 1000,
+    });
+  }
+  return new BuiltinRelay({
+    advertise: config.advertise,
+    bind: config.bind,
+    portMin: config.rtpPortMin,
+    portMax: config.rtpPortMax,
+    workers: config.relayWorkers > 0 ? config.relayWorkers : undefined,
+    mediaTimeoutSeconds: config.mediaTimeout,
+    strictSource: config.mediaStrictSource,
+    log: logRoot.logger('media.relay'),
+  });
 }

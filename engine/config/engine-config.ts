@@ -33,6 +33,16 @@ export interface EngineConfig {
   minExpires: number;
   maxExpires: number;
   defaultExpires: number;
+  /** 'builtin' (default), 'rtpengine' (needs rtpengine addresses) or 'off' (media goes phone to phone). */
+  mediaRelay: 'builtin' | 'rtpengine' | 'off';
+  /** rtpengine ng control addresses, host:port, comma-separated. */
+  rtpengine: string;
+  /** Seconds without media in either direction before a call is ended (0 = never). */
+  mediaTimeout: number;
+  /** Forwarding threads of the built-in relay (0 = one per core). */
+  relayWorkers: number;
+  /** Drop packets from any other source once a phone's media source is latched. */
+  mediaStrictSource: boolean;
 }
 
 export class ConfigError extends Error {
@@ -48,7 +58,7 @@ export class ConfigError extends Error {
 interface FlagSpec {
   flag: string;
   key: keyof EngineConfig;
-  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms';
+  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay';
   help: string;
 }
 
@@ -123,6 +133,36 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'seconds between keep-alive OPTIONS to contacts, 0 = off (default 30)',
   },
   {
+    flag: 'media-relay',
+    key: 'mediaRelay',
+    kind: 'relay',
+    help: 'builtin, rtpengine or off: where call audio is relayed (default builtin)',
+  },
+  {
+    flag: 'rtpengine',
+    key: 'rtpengine',
+    kind: 'string',
+    help: 'rtpengine ng control address(es), host:port[,host:port]; implies --media-relay rtpengine',
+  },
+  {
+    flag: 'media-timeout',
+    key: 'mediaTimeout',
+    kind: 'int',
+    help: 'seconds without audio either way before a call is hung up, 0 = never (default 60)',
+  },
+  {
+    flag: 'relay-workers',
+    key: 'relayWorkers',
+    kind: 'int',
+    help: 'forwarding threads of the built-in relay, 0 = one per core (default 0)',
+  },
+  {
+    flag: 'media-strict-source',
+    key: 'mediaStrictSource',
+    kind: 'bool',
+    help: 'ignore audio from any address but the latched one (default off)',
+  },
+  {
     flag: 'min-expires',
     key: 'minExpires',
     kind: 'int',
@@ -176,6 +216,11 @@ export function defaultConfig(): EngineConfig {
     minExpires: 60,
     maxExpires: 3600,
     defaultExpires: 3600,
+    mediaRelay: 'builtin',
+    rtpengine: '',
+    mediaTimeout: 60,
+    relayWorkers: 0,
+    mediaStrictSource: false,
   };
 }
 
@@ -217,6 +262,11 @@ function applyValue(cfg: EngineConfig, spec: FlagSpec, raw: string, source: stri
       cfg.digestAlgorithms = list as Array<'MD5' | 'SHA-256'>;
       return;
     }
+    case 'relay':
+      if (raw !== 'builtin' && raw !== 'rtpengine' && raw !== 'off')
+        fail(`"${raw}" is not one of builtin, rtpengine, off`);
+      cfg.mediaRelay = raw as EngineConfig['mediaRelay'];
+      return;
     case 'range': {
       const m = /^(\d+)-(\d+)$/.exec(raw);
       if (!m) fail(`"${raw}" is not a range like 10000-20000`);
@@ -263,6 +313,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   }
   if (cfg.advertise === '') cfg.advertise = cfg.bind !== '0.0.0.0' ? cfg.bind : firstLanIPv4();
   if (cfg.realm === '') cfg.realm = cfg.advertise;
+  if (cfg.rtpengine !== '' && cfg.mediaRelay === 'builtin') cfg.mediaRelay = 'rtpengine';
+  if (cfg.mediaRelay === 'rtpengine' && cfg.rtpengine === '')
+    throw new ConfigError('rtpengine', '--media-relay rtpengine needs --rtpengine host:port');
   if (cfg.minExpires > cfg.maxExpires)
     throw new ConfigError('min-expires', 'min-expires is larger than max-expires');
   if (cfg.defaultExpires > cfg.maxExpires) cfg.defaultExpires = cfg.maxExpires;

@@ -83,6 +83,12 @@ export const ApiErrors = {
     ),
   notBlocked: (address: string) =>
     new ApiError(404, 'NOT_BLOCKED', `${address} is not blocked`, { field: 'address' }),
+  cdrUnavailable: () =>
+    new ApiError(
+      503,
+      'CDR_UNAVAILABLE',
+      'call records are not available: this engine was started without a call record store',
+    ),
   internal: () =>
     new ApiError(500, 'INTERNAL', 'something went wrong inside the engine; its log has the details'),
 } as const;

@@ -1,5 +1,6 @@
 import type { UserDirectory } from '../directory/user-directory.js';
 import type { Logger } from '../log/index.js';
+import type { CdrRepository } from '../store/cdr-repository.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { ApiSources } from './api-sources.js';
 
@@ -9,6 +10,8 @@ export interface ApiServerOptions {
   directory: UserDirectory;
   settings: SettingsStore;
   sources: ApiSources;
+  /** Call detail records behind `/api/cdr`; without it those routes answer 503. */
+  cdr?: CdrRepository | undefined;
   /** Stored (hashed) on `listen()` only when no admin password exists yet. */
   adminPasswordOnFirstRun?: string | undefined;
   /** Largest request body; 1 MiB by default. */

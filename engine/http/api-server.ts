@@ -7,6 +7,7 @@ import { writeResponse } from './api-response.js';
 import type { ApiResponse } from './api-response.js';
 import type { ApiServerOptions } from './api-server-options.js';
 import { parseBasicAuth, safeEqual } from './basic-auth.js';
+import { cdrRoutes } from './cdr-routes.js';
 import { changesState, foreignOrigin } from './origin-check.js';
 import { decodeUtf8, parseJsonObject, readBody } from './request-body.js';
 import type { Route, RouteContext } from './route.js';
@@ -40,11 +41,15 @@ export class ApiServer {
       ...userImportRoutes(options.directory),
       ...userRoutes(options.directory),
       ...securityRoutes(options.sources),
+      ...cdrRoutes(options.cdr),
     ];
     this.router = new Router(routes);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = 60_000;
     this.server.headersTimeout = 20_000;
+    // Longer than clients' idle pools (undici keeps sockets 4 s): a connection the server closes while a
+    // client reuses it surfaces as ECONNRESET on the next request.
+    this.server.keepAliveTimeout = 15_000;
   }
 
   /** Stores the first-run admin password if needed, then listens. Port 0 picks a free port. */

@@ -37,5 +37,6 @@ export interface ApiSources {
   blockedAddresses(): BlockedAddressView[];
   /** false when the address was not blocked. */
   unblockAddress(address: string): boolean;
-  calls(): unknown[];
+  /** Calls in progress, with live media statistics where the relay has them. */
+  calls(): unknown[] | Promise<unknown[]>;
 }

@@ -25,6 +25,6 @@ export function statusRoutes(sources: ApiSources): Route[] {
       },
     },
     { method: 'GET', path: '/api/registrations', handle: () => jsonResponse(200, sources.registrations()) },
-    { method: 'GET', path: '/api/calls', handle: () => jsonResponse(200, sources.calls()) },
+    { method: 'GET', path: '/api/calls', handle: async () => jsonResponse(200, await sources.calls()) },
   ];
 }

@@ -157,6 +157,11 @@ export class SipServer implements TransactionLayerUser {
     ]);
     if (!outcome.failed) {
       tx.respond(res);
+      // A challenge to a non-INVITE request is answered statelessly, as registrars usually do (Kamailio's
+      // auth_challenge): a retransmission simply gets a fresh challenge, and a burst of phones registering
+      // does not keep 32 s of transaction state per challenge. INVITE keeps its transaction: the ACK for the
+      // 407 must be absorbed and the 407 retransmitted until it comes (§17.2.1).
+      if (tx.request.method !== 'INVITE') tx.terminate();
       return;
     }
     this.stats.authFailures++;

@@ -5,3 +5,5 @@ export * from './migrate.js';
 export * from './open-database.js';
 export * from './settings-store.js';
 export * from './sqlite-user-store.js';
+export * from './cdr-repository.js';
+export * from './cdr-from-call.js';

@@ -1,4 +1,5 @@
 import { createBindingsTable } from './binding-repository.js';
+import { createCdrTable } from './cdr-repository.js';
 import type { Migration } from './migration.js';
 
 /**
@@ -32,5 +33,10 @@ export const MIGRATIONS: Migration[] = [
     version: 2,
     name: 'registrations (bindings)',
     up: createBindingsTable,
+  },
+  {
+    version: 3,
+    name: 'call detail records (cdr)',
+    up: createCdrTable,
   },
 ];

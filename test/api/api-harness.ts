@@ -3,7 +3,7 @@ import { UserDirectory } from '../../engine/directory/index.js';
 import { ApiServer } from '../../engine/http/index.js';
 import type { ApiSources, BlockedAddressView, RegistrationView } from '../../engine/http/index.js';
 import { LogRoot } from '../../engine/log/index.js';
-import { openDatabase, SettingsStore } from '../../engine/store/index.js';
+import { CdrRepository, openDatabase, SettingsStore } from '../../engine/store/index.js';
 import type { Database } from '../../engine/store/index.js';
 import { tempDir } from '../store/temp-dir.js';
 
@@ -41,6 +41,8 @@ export interface Harness {
   directory: UserDirectory;
   settings: SettingsStore;
   sources: StubSources;
+  /** The call records behind /api/cdr (undefined when started with `cdr: false`). */
+  cdr: CdrRepository | undefined;
   api: ApiServer;
   dbFile: string;
   /** fetch with admin credentials unless `auth` is given ('' for none). */
@@ -59,7 +61,13 @@ export function basic(user: string, password: string): string {
 
 /** A real ApiServer on 127.0.0.1 with an ephemeral port, over a real SQLite file in a fresh temp dir. */
 export async function startHarness(
-  options: { password?: string | undefined; dir?: ReturnType<typeof tempDir>; logRoot?: LogRoot } = {},
+  options: {
+    password?: string | undefined;
+    dir?: ReturnType<typeof tempDir>;
+    logRoot?: LogRoot;
+    /** Serve /api/cdr from a real CdrRepository on the same database; true by default. */
+    cdr?: boolean;
+  } = {},
 ): Promise<Harness> {
   const tmp = options.dir ?? tempDir();
   const logRoot = options.logRoot ?? new LogRoot('silent');
@@ -68,11 +76,13 @@ export async function startHarness(
   const directory = new UserDirectory(db, logRoot.logger('directory'));
   const settings = new SettingsStore(db);
   const sources = new StubSources();
+  const cdr = options.cdr === false ? undefined : new CdrRepository(db);
   const api = new ApiServer({
     log: logRoot.logger('api'),
     directory,
     settings,
     sources,
+    cdr,
     adminPasswordOnFirstRun: 'password' in options ? options.password : PASSWORD,
   });
   await api.listen(0, '127.0.0.1');
@@ -85,6 +95,7 @@ export async function startHarness(
     directory,
     settings,
     sources,
+    cdr,
     api,
     dbFile,
     call: (method, path, init = {}) => {

@@ -21,6 +21,35 @@ interface EndedLine {
   status: number;
 }
 
+/** The newest call record, from the REST API (GET /api/cdr answers newest first). */
+async function lastRecord(pbx: RunningEngine): Promise<{
+  disposition: string;
+  caller: string;
+  callee: string;
+  status: number;
+  duration: number;
+  billsec: number;
+}> {
+  // The record is written when the call's media has been released: poll briefly.
+  for (let i = 0; i < 20; i++) {
+    const r = await pbx.api<{
+      records: Array<{
+        callId: string;
+        disposition: string;
+        caller: string;
+        callee: string;
+        status: number;
+        duration: number;
+        billsec: number;
+      }>;
+    }>('GET', '/api/cdr?limit=1');
+    const rec = r.body.records[0];
+    if (rec && rec.callId === endedCalls(pbx).at(-1)?.callId) return rec;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('no call record for the last call');
+}
+
 function endedCalls(pbx: RunningEngine): EndedLine[] {
   return pbx
     .logs()
@@ -113,6 +142,9 @@ describe('call tracking', () => {
     assert.equal(last.disposition, 'ANSWERED');
     assert.equal(last.caller, A.user);
     assert.equal(last.callee, B.user);
+    const rec = await lastRecord(pbx);
+    assert.equal(rec.disposition, 'ANSWERED');
+    assert.ok(rec.billsec >= 1 && rec.billsec <= 4, `billable seconds ${rec.billsec}`);
   });
 
   it('records BUSY, NO ANSWER (cancelled) and FAILED (unknown extension)', async () => {
@@ -138,6 +170,7 @@ describe('call tracking', () => {
     assert.equal(r.code, 0, r.stderr);
     await busy.done;
     assert.equal(endedCalls(pbx).at(-1)?.disposition, 'BUSY');
+    assert.equal((await lastRecord(pbx)).disposition, 'BUSY');
 
     const ring = await callee('uas-ring.xml', RING);
     r = await runSipp(
@@ -161,6 +194,7 @@ describe('call tracking', () => {
     assert.equal(r.code, 0, r.stderr);
     await ring.done;
     assert.equal(endedCalls(pbx).at(-1)?.disposition, 'NO ANSWER');
+    assert.equal((await lastRecord(pbx)).disposition, 'NO ANSWER');
 
     r = await runSipp(
       [
@@ -185,5 +219,7 @@ describe('call tracking', () => {
     assert.equal(failed.disposition, 'FAILED');
     assert.equal(failed.status, 404);
     assert.equal(failed.callee, '6999');
+    const rec = await lastRecord(pbx);
+    assert.deepEqual([rec.disposition, rec.status, rec.billsec], ['FAILED', 404, 0]);
   });
 });

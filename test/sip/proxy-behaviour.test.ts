@@ -118,7 +118,36 @@ describe('transactions and proxy rules on the wire', () => {
     await pbx.stop();
   });
 
-  it('absorbs a retransmitted REGISTER: the same response is sent again, not a new challenge', async () => {
+  it('absorbs a retransmitted authenticated REGISTER: the same 200 is sent again, not a replay rejection', async () => {
+    const callId = randomId();
+    c.send(registerRequest(c, pbx.sipPort, { user: CALLER.user, callId }), pbx.sipPort);
+    const ch = (await c.response(callId))!;
+    assert.equal(ch.status, 401);
+    const p = challengeParams(ch.header('www-authenticate')!);
+    const uri = `sip:127.0.0.1:${pbx.sipPort}`;
+    const resp = digestResponse(
+      'MD5',
+      CALLER.user,
+      p.realm!,
+      CALLER.password,
+      'REGISTER',
+      uri,
+      p.nonce!,
+      '00000001',
+      'rt',
+    );
+    const auth = `Digest username="${CALLER.user}", realm="${p.realm}", nonce="${p.nonce}", uri="${uri}", response="${resp}", algorithm=MD5, qop=auth, nc=00000001, cnonce="rt"`;
+    const req = registerRequest(c, pbx.sipPort, { user: CALLER.user, callId, cseq: 2, auth, expires: 300 });
+    c.send(req, pbx.sipPort);
+    const a = await c.response(callId);
+    c.send(req, pbx.sipPort);
+    const b = await c.response(callId);
+    assert.equal(a?.status, 200);
+    // Processed again, the same nonce-count would be refused as a replay; the transaction answers instead.
+    assert.equal(b?.raw, a?.raw, 'a retransmission gets the identical response');
+  });
+
+  it('challenges a REGISTER without credentials statelessly: a retransmission gets a fresh nonce', async () => {
     const callId = randomId();
     const req = registerRequest(c, pbx.sipPort, { user: CALLER.user, callId });
     c.send(req, pbx.sipPort);
@@ -126,7 +155,8 @@ describe('transactions and proxy rules on the wire', () => {
     c.send(req, pbx.sipPort);
     const b = await c.response(callId);
     assert.equal(a?.status, 401);
-    assert.equal(b?.raw, a?.raw, 'a retransmission gets the identical response (same nonce, same To tag)');
+    assert.equal(b?.status, 401);
+    assert.notEqual(a?.header('www-authenticate'), b?.header('www-authenticate'));
   });
 
   it('retransmits a final INVITE response until it is acknowledged (Timer G), then stops', async () => {

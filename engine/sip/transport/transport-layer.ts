@@ -11,6 +11,9 @@ import { makeResponse } from '../core/make-response.js';
 import { flowSource, type Flow, type TransportProtocol } from './flow.js';
 import type { Transport, TransportDelegate } from './transport.js';
 
+const RESOLVED_TRUE = Promise.resolve(true);
+const RESOLVED_FALSE = Promise.resolve(false);
+
 /** Up-call to the transaction layer: a well-formed message and its flow. */
 export interface TransportUser {
   receiveRequest(req: SipRequest, flow: Flow): void;
@@ -129,16 +132,21 @@ export class TransportLayer implements TransportDelegate {
     }
   }
 
-  async send(msg: SipMessage, flow: Flow): Promise<boolean> {
+  send(msg: SipMessage, flow: Flow): Promise<boolean> {
     const t = this.transports.get(flow.transport);
     if (!t) {
       this.stats.sendFailures++;
-      return false;
+      return RESOLVED_FALSE;
     }
     const data = serializeMessage(msg);
     if (this.trace)
       this.log.info('send', { to: flowSource(flow), transport: flow.transport, sip: data.toString('utf8') });
-    const ok = await t.send(data, flow);
+    const sent = t.send(data, flow);
+    if (typeof sent === 'boolean') return this.counted(sent) ? RESOLVED_TRUE : RESOLVED_FALSE;
+    return sent.then((ok) => this.counted(ok));
+  }
+
+  private counted(ok: boolean): boolean {
     if (ok) this.stats.sent++;
     else this.stats.sendFailures++;
     return ok;

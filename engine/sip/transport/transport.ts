@@ -10,7 +10,7 @@ export interface Transport {
    * Sends to a flow. Connection-oriented transports use `flow.connectionId` while that connection is
    * open; TCP opens a new connection otherwise. Resolves false when the message could not be sent.
    */
-  send(data: Buffer, flow: Flow): Promise<boolean>;
+  send(data: Buffer, flow: Flow): boolean | Promise<boolean>;
   hasConnection(connectionId: string): boolean;
   close(): Promise<void>;
 }

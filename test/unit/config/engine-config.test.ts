@@ -85,6 +85,7 @@ describe('parseConfig', () => {
         range: '30000-31000',
         level: 'warn',
         algorithms: 'SHA-256',
+        relay: 'off',
       };
       for (const f of FLAGS) assert.doesNotThrow(() => parse([`--${f.flag}=${sample[f.kind]}`]), f.flag);
     });
@@ -95,6 +96,14 @@ describe('parseConfig', () => {
       assert.equal(parse(['--sip-trace', 'false']).sipTrace, false);
       assert.equal(parse(['--sip-trace=off']).sipTrace, false);
       assert.equal(parse(['--sip-trace=YES']).sipTrace, true);
+    });
+
+    it('--rtpengine selects the rtpengine relay; --media-relay rtpengine without an address is refused', () => {
+      const c = parse(['--rtpengine', '127.0.0.1:22222']);
+      assert.deepEqual([c.mediaRelay, c.rtpengine], ['rtpengine', '127.0.0.1:22222']);
+      assert.throws(() => parse(['--media-relay', 'rtpengine']), /--rtpengine/);
+      assert.throws(() => parse(['--media-relay', 'sometimes']), /builtin, rtpengine, off/);
+      assert.equal(parse([]).mediaRelay, 'builtin');
     });
 
     it('--rtp-ports A-B sets both ends', () => {

@@ -1,0 +1,324 @@
+// Relay load probe (not part of `npm test`): N calls anchored in the BuiltinRelay in this process through
+// offer/answer, G.711-sized RTP at 50 pps per direction per call from a separate generator process
+// (bench/relay-load-generator.ts). Prints, per call count: packets/s forwarded, loss, latency through the
+// relay (p50/p99) and what the generator alone measures on plain loopback at the same rate, the relay's
+// CPU per forwarded packet (process.cpuUsage of this process: main thread and workers), and the main event
+// loop's delay under the load (the loop SIP signalling shares).
+//
+//   node dist/bench/relay-load.js [--calls 100,300,1000] [--seconds 10] [--workers N] [--no-baseline]
+//                                 [--generator python|node] [--sockets K] [--relay builtin|rtpengine|both]
+//
+// --relay rtpengine|both drives rtpengine (userspace, started with ../shared/rig/rtpengine/run.sh, ng on
+// NG_PORT or 22222, media 30000-39999) through the RtpengineDriver with the same generator and load, its
+// CPU read from /proc, so the two relays are compared in the same run.
+//
+// --sockets K lets the generator's legs share K sockets (the relay latches each of its own sockets to
+// whatever sends to it, so this changes nothing on the relay side but makes the generator cheaper).
+//
+// The default generator is bench/relay_load_generator.py (an epoll loop like the rig's relay_load.py): it
+// spends less CPU per packet than a Node one, which matters when generator and relay share two cores.
+// Compare with the rig's relay_load.py (README, "Relay load probe") at the same offered load.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { LogRoot } from '../engine/log/index.js';
+import { BuiltinRelay, type RelayDriver } from '../engine/media/index.js';
+import { RtpengineDriver } from '../engine/media/rtpengine/rtpengine-driver.js';
+import { figure, note } from './bench-output.js';
+import { cpuSeconds } from './proc-stats.js';
+import type { GeneratorReply } from './relay-load-generator.js';
+
+interface Options {
+  calls: number[];
+  seconds: number;
+  workers: number | undefined;
+  baseline: boolean;
+  generator: 'python' | 'node';
+  /** Generator sockets (legs share them round-robin); 0 = one per leg. */
+  sockets: number;
+  relay: 'builtin' | 'rtpengine' | 'both';
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    calls: [100, 300, 1000],
+    seconds: 10,
+    workers: undefined,
+    baseline: true,
+    generator: 'python',
+    sockets: 0,
+    relay: 'builtin',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    if (a === '--calls' && v) o.calls = v.split(',').map(Number);
+    else if (a === '--seconds' && v) o.seconds = Number(v);
+    else if (a === '--workers' && v) o.workers = Number(v);
+    else if (a === '--generator' && (v === 'python' || v === 'node')) o.generator = v;
+    else if (a === '--sockets' && v) o.sockets = Number(v);
+    else if (a === '--relay' && (v === 'builtin' || v === 'rtpengine' || v === 'both')) o.relay = v;
+    else if (a === '--no-baseline') {
+      o.baseline = false;
+      continue;
+    } else throw new Error(`unknown argument ${a}`);
+    i++;
+  }
+  return o;
+}
+
+const sdp = (port: number): string =>
+  `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n` +
+  `m=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n`;
+const mPort = (s: string): number => Number(/^m=audio (\d+)/m.exec(s)?.[1]);
+
+class Generator {
+  private readonly child: ChildProcess;
+  private waiting: ((msg: GeneratorReply) => void) | undefined;
+
+  constructor(kind: 'python' | 'node') {
+    const [command, script] =
+      kind === 'python'
+        ? ['python3', fileURLToPath(new URL('../../bench/relay_load_generator.py', import.meta.url))]
+        : [process.execPath, fileURLToPath(new URL('./relay-load-generator.js', import.meta.url))];
+    this.child = spawn(command, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.(JSON.parse(line) as GeneratorReply);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  next<T extends GeneratorReply['type']>(type: T): Promise<Extract<GeneratorReply, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      this.waiting = (msg) =>
+        msg.type === type
+          ? resolve(msg as Extract<GeneratorReply, { type: T }>)
+          : reject(new Error(msg.type));
+    });
+  }
+
+  command(cmd: object): void {
+    this.child.stdin!.write(JSON.stringify(cmd) + '\n');
+  }
+
+  close(): void {
+    this.command({ type: 'close' });
+  }
+}
+
+/** Kernel UDP counters (Linux /proc/net/snmp): receive-buffer overflows anywhere on the machine. */
+function udpRcvbufErrors(): number {
+  try {
+    const lines = fs
+      .readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]?.split(/\s+/) ?? [];
+    const values = lines[1]?.split(/\s+/) ?? [];
+    return Number(values[names.indexOf('RcvbufErrors')] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Packets the relay received from all phones so far (both directions of every call). */
+async function relayReceived(relay: RelayDriver, calls: number): Promise<number> {
+  let total = 0;
+  for (let c = 0; c < calls; c++) {
+    const s = await relay.query(`load-${c}`);
+    for (const st of s?.streams ?? []) total += st.callerToCallee.packets + st.calleeToCaller.packets;
+  }
+  return total;
+}
+
+interface RunFigures {
+  pps: number;
+  offeredPps: number;
+  loss: number;
+  p50: number;
+  p99: number;
+  cpuUsPerPacket: number;
+  cpuPercent: number;
+  loopDelayP99Ms: number;
+  lateTicks: number;
+  sent: number;
+  received: number;
+  rcvbufErrors: number;
+}
+
+/** One timed run: `targets[i]` is where leg i sends. Loop delay is this process's. */
+async function drive(
+  gen: Generator,
+  relay: RelayUnderTest,
+  targets: number[],
+  seconds: number,
+): Promise<RunFigures> {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  gen.command({ type: 'run', targets, seconds });
+  await gen.next('started');
+  const cpu0 = relay.cpuSeconds();
+  const overflows0 = udpRcvbufErrors();
+  loop.enable();
+  const result = await gen.next('result');
+  loop.disable();
+  const cpuSeconds = relay.cpuSeconds() - cpu0;
+  const rcvbufErrors = udpRcvbufErrors() - overflows0;
+  return {
+    pps: result.received / result.seconds,
+    offeredPps: result.sent / result.seconds,
+    loss: (result.sent - result.received) / Math.max(1, result.sent),
+    p50: result.latencyMs.p50 ?? NaN,
+    p99: result.latencyMs.p99 ?? NaN,
+    cpuUsPerPacket: (cpuSeconds / Math.max(1, result.received)) * 1e6,
+    cpuPercent: (cpuSeconds / result.seconds) * 100,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    lateTicks: result.lateTicks,
+    sent: result.sent,
+    received: result.received,
+    rcvbufErrors,
+  };
+}
+
+interface RelayUnderTest {
+  driver: RelayDriver;
+  /** CPU seconds the relay has used so far (this process for the built-in relay, rtpengine's otherwise). */
+  cpuSeconds(): number;
+  /** The relay runs in this process: its main event loop delay is SIP's. */
+  inProcess: boolean;
+  stop(): Promise<void>;
+}
+
+function builtinRelay(o: Options): RelayUnderTest {
+  const driver = new BuiltinRelay({
+    advertise: '127.0.0.1',
+    bind: '127.0.0.1',
+    portMin: 20000, // below the kernel's ephemeral range, where the generator's own sockets land
+    portMax: 29999,
+    workers: o.workers,
+    mediaTimeoutSeconds: 0,
+    log: new LogRoot('warn').logger('media.relay'),
+  });
+  return {
+    driver,
+    cpuSeconds: () => {
+      const c = process.cpuUsage();
+      return (c.user + c.system) / 1e6;
+    },
+    inProcess: true,
+    stop: () => driver.close(),
+  };
+}
+
+/** rtpengine in userspace, started with the rig's script (media ports 30000-39999, ng on NG_PORT or 22222). */
+async function rtpengineRelay(): Promise<RelayUnderTest> {
+  const ngPort = Number(process.env.NG_PORT ?? 22222);
+  const script = fileURLToPath(new URL('../../../shared/rig/rtpengine/run.sh', import.meta.url));
+  const run = spawnSync('bash', [process.env.RTPENGINE_RUN ?? script, String(ngPort), '30000', '39999'], {
+    encoding: 'utf8',
+  });
+  const pidFile = run.stdout.trim();
+  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
+  if (run.status !== 0 || !Number.isInteger(pid)) throw new Error(`rtpengine did not start: ${run.stderr}`);
+  const driver = new RtpengineDriver({ servers: `127.0.0.1:${ngPort}` });
+  return {
+    driver,
+    cpuSeconds: () => cpuSeconds(pid, true),
+    inProcess: false,
+    stop: async () => {
+      await driver.close();
+      process.kill(pid);
+    },
+  };
+}
+
+async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): Promise<RunFigures> {
+  const relay = kind === 'builtin' ? builtinRelay(o) : await rtpengineRelay();
+  const gen = new Generator(o.generator);
+  try {
+    gen.command({ type: 'open', legs: 2 * calls, sockets: o.sockets || 2 * calls });
+    const { ports } = await gen.next('ports');
+    const targets: number[] = [];
+    const setupStart = performance.now();
+    for (let c = 0; c < calls; c++) {
+      const key = { callId: `load-${c}`, fromTag: 'a', toTag: 'b', signallingAddress: '127.0.0.1' };
+      const offer = await relay.driver.offer({ ...key, sdp: sdp(ports[2 * c]!), from: 'caller' });
+      const answer = await relay.driver.answer({ ...key, sdp: sdp(ports[2 * c + 1]!), from: 'callee' });
+      targets.push(mPort(answer), mPort(offer)); // the caller leg sends to the answer's port, the callee to the offer's
+    }
+    const setupMs = performance.now() - setupStart;
+    note(
+      `${calls} calls set up in ${setupMs.toFixed(0)} ms (${kind}, ${o.generator} generator, ` +
+        `${o.sockets || 2 * calls} generator sockets); driving ${o.seconds} s through the relay`,
+    );
+    const r = await drive(gen, relay, targets, o.seconds);
+    // Where any loss happened: before the relay (it never got the packet) or after (it sent it on).
+    // The priming packet of each leg is in the relay's counts and not in the generator's.
+    const atRelay = (await relayReceived(relay.driver, calls)) - 2 * calls;
+    let base: RunFigures | undefined;
+    if (o.baseline) {
+      note(`${calls} calls: the same load straight between the generator's legs (no relay)`);
+      base = await drive(
+        gen,
+        relay,
+        ports.map((_, i) => ports[i ^ 1]!),
+        o.seconds,
+      );
+    }
+    const stats = await relay.driver.query('load-0');
+    note(
+      `${kind} ${calls} calls: offered ${r.offeredPps.toFixed(0)} pps, forwarded ${r.pps.toFixed(0)} pps, ` +
+        `loss ${(r.loss * 100).toFixed(4)}%, latency p50 ${r.p50.toFixed(3)} ms p99 ${r.p99.toFixed(3)} ms` +
+        (base ? ` (loopback alone p50 ${base.p50.toFixed(3)} p99 ${base.p99.toFixed(3)})` : '') +
+        `, relay CPU ${r.cpuPercent.toFixed(0)}% = ${r.cpuUsPerPacket.toFixed(2)} µs/packet, ` +
+        (relay.inProcess ? `main loop delay p99 ${r.loopDelayP99Ms.toFixed(2)} ms, ` : '') +
+        `generator late ticks ${r.lateTicks}; sent ${r.sent}, relay received ${atRelay}, ` +
+        `generator received ${r.received}, kernel UDP receive-buffer overflows ${r.rcvbufErrors}; ` +
+        `call 0 stats: ${JSON.stringify(stats?.streams[0]?.callerToCallee)}`,
+    );
+    const n = kind === 'builtin' ? `relay_${calls}_calls` : `rtpengine_${calls}_calls`;
+    // More than 1% of the generator's send slots over 20 ms late: it, not the relay, sets the pace, and
+    // its own receive backlog shows up as latency.
+    const generatorBound = r.lateTicks > (o.seconds * 1000) / 2 / 100;
+    if (generatorBound)
+      note(`${calls} calls: the generator could not keep up; latency and loss include its own backlog`);
+    figure(`${n}_generator_bound`, generatorBound ? 1 : 0);
+    figure(`${n}_offered_pps`, r.offeredPps, 'packets/s');
+    figure(`${n}_forwarded_pps`, r.pps, 'packets/s');
+    figure(`${n}_loss`, r.loss * 100, '%');
+    figure(`${n}_lost_before_relay`, r.sent - atRelay, 'packets');
+    figure(`${n}_lost_after_relay`, atRelay - r.received, 'packets');
+    figure(`${n}_latency_p50`, r.p50, 'ms');
+    figure(`${n}_latency_p99`, r.p99, 'ms');
+    if (base) {
+      figure(`${n}_added_latency_p50`, r.p50 - base.p50, 'ms');
+      figure(`${n}_added_latency_p99`, r.p99 - base.p99, 'ms');
+    }
+    figure(`${n}_cpu_per_packet`, r.cpuUsPerPacket, 'us');
+    figure(`${n}_cpu`, r.cpuPercent, '% of one core');
+    figure(`${n}_cpu_per_1000_streams`, (r.cpuPercent / (2 * calls)) * 1000, '% of one core');
+    if (relay.inProcess) figure(`${n}_main_loop_delay_p99`, r.loopDelayP99Ms, 'ms');
+    return r;
+  } finally {
+    gen.close();
+    await relay.stop();
+  }
+}
+
+const options = parseArgs(process.argv.slice(2));
+for (const calls of options.calls) {
+  const ours = options.relay !== 'rtpengine' ? await probe(calls, 'builtin', options) : undefined;
+  const theirs = options.relay !== 'builtin' ? await probe(calls, 'rtpengine', options) : undefined;
+  if (ours && theirs)
+    figure(
+      `relay_vs_rtpengine_${calls}_calls_cpu_per_packet`,
+      ours.cpuUsPerPacket / theirs.cpuUsPerPacket,
+      'x',
+    );
+}

@@ -1,0 +1,3 @@
+export * from './relay-driver.js';
+export * from './relay/index.js';
+export * from './sdp/index.js';

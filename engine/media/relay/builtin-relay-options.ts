@@ -1,0 +1,18 @@
+import type { Logger } from '../../log/index.js';
+
+export interface BuiltinRelayOptions {
+  /** Written into every rewritten SDP (`--advertise`): the IPv4 address phones send media to. */
+  advertise: string;
+  /** Local IPv4 address the relay's sockets bind (`--bind`), e.g. 0.0.0.0. */
+  bind: string;
+  /** `--rtp-ports A-B`: RTP on even ports, RTCP on the odd port above each. */
+  portMin: number;
+  portMax: number;
+  /** Forwarding threads; default one per core (os.availableParallelism()). */
+  workers?: number;
+  /** Report a call through onMediaTimeout after this long with no packet either way; 0 = never. Default 60. */
+  mediaTimeoutSeconds?: number;
+  /** Once a phone's source is latched, drop packets from any other source. Default false. */
+  strictSource?: boolean;
+  log: Logger;
+}
