@@ -21,6 +21,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import fs from 'node:fs';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LogRoot } from '../engine/log/index.js';
@@ -234,6 +235,7 @@ async function rtpengineRelay(): Promise<RelayUnderTest> {
     stop: async () => {
       await driver.close();
       process.kill(pid);
+      fs.rmSync(path.dirname(pidFile), { recursive: true, force: true }); // run.sh's own mktemp folder
     },
   };
 }

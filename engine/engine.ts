@@ -6,6 +6,7 @@ import { SettingsStore } from './store/settings-store.js';
 import { BindingRepository } from './store/binding-repository.js';
 import { CdrRepository } from './store/cdr-repository.js';
 import { cdrFromCall } from './store/cdr-from-call.js';
+import { CdrWriter } from './store/cdr-writer.js';
 import type { Database } from './store/database-types.js';
 import { UserDirectory } from './directory/user-directory.js';
 import { ApiServer } from './http/api-server.js';
@@ -69,6 +70,7 @@ export class Engine {
   readonly relay: RelayDriver | undefined;
   readonly media: MediaAnchor | undefined;
   private readonly bindings: BindingRepository;
+  private readonly cdrWriter: CdrWriter;
   private readonly nonces: NonceManager;
   private readonly qualifier: Qualifier;
   private readonly udp: UdpTransport;
@@ -135,6 +137,7 @@ export class Engine {
     });
     const callLog = logRoot.logger('calls');
     const cdr = new CdrRepository(this.db);
+    this.cdrWriter = new CdrWriter(this.db, cdr, callLog);
     // Every call attempt gets a record, with the media statistics of its relay when there was media.
     this.calls.onCallEnded((call) => {
       callLog.info('call ended', {
@@ -147,15 +150,7 @@ export class Engine {
         seconds: call.end !== undefined ? Math.round((call.end - call.start) / 1000) : undefined,
       });
       const pending = this.media ? this.media.release(call.callId) : Promise.resolve(undefined);
-      void pending
-        .catch(() => undefined)
-        .then((stats) => {
-          try {
-            cdr.insert(cdrFromCall(call, stats));
-          } catch (err) {
-            callLog.error('could not write the call record', { callId: call.callId, err });
-          }
-        });
+      void pending.catch(() => undefined).then((stats) => this.cdrWriter.write(cdrFromCall(call, stats)));
     });
     // Media: every call's audio is anchored in a relay unless switched off.
     this.relay = createRelay(config, logRoot);
@@ -318,8 +313,9 @@ export class Engine {
     await this.relay?.close();
     try {
       this.bindings.flush();
+      this.cdrWriter.flush();
     } catch (err) {
-      this.log.error('could not write registrations on shutdown', { err });
+      this.log.error('could not write registrations or call records on shutdown', { err });
     }
     this.db.close();
     this.log.info('stopped');

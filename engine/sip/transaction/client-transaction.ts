@@ -1,10 +1,11 @@
 import type { SipRequest, SipResponse } from '../message/sip-message.js';
 import type { Flow } from '../transport/flow.js';
 import { isReliable } from '../transport/flow.js';
+import { whenSent, type SendResult } from '../transport/transport.js';
 import { TransactionState } from './transaction-state.js';
 
 export interface ClientTransactionTransport {
-  send(req: SipRequest, flow: Flow): Promise<boolean>;
+  send(req: SipRequest, flow: Flow): SendResult;
 }
 
 export interface ClientTransactionOwner {
@@ -42,12 +43,15 @@ export abstract class ClientTransaction {
   abstract receiveResponse(res: SipResponse): void;
 
   protected transmit(): void {
-    void this.transport.send(this.request, this.flow).then((ok) => {
-      if (!ok && this.state !== TransactionState.Terminated) {
-        // §17.1.4: a transport failure is reported to the TU and the transaction ends.
+    whenSent(this.transport.send(this.request, this.flow), (ok) => {
+      if (ok) return;
+      // §17.1.4: a transport failure is reported to the TU and the transaction ends — never from inside
+      // start(), which runs before the TU has even got hold of this transaction.
+      queueMicrotask(() => {
+        if (this.state === TransactionState.Terminated) return;
         this.terminate();
         this.user.onTransportError?.(this);
-      }
+      });
     });
   }
 

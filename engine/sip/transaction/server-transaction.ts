@@ -1,11 +1,12 @@
 import type { SipRequest, SipResponse } from '../message/sip-message.js';
 import type { Flow } from '../transport/flow.js';
 import { isReliable } from '../transport/flow.js';
+import { whenSent, type SendResult } from '../transport/transport.js';
 import { TransactionState } from './transaction-state.js';
 
 /** What a server transaction needs from below: send a response back over the request's flow. */
 export interface ServerTransactionTransport {
-  sendResponse(res: SipResponse, flow: Flow): Promise<boolean>;
+  sendResponse(res: SipResponse, flow: Flow): SendResult;
 }
 
 export interface ServerTransactionOwner {
@@ -47,11 +48,15 @@ export abstract class ServerTransaction {
   }
 
   protected send(res: SipResponse): void {
-    void this.transport.sendResponse(res, this.flow).then((ok) => {
-      // §17.2.4: a transport failure is reported to the TU and the transaction ends.
-      if (ok || this.state === TransactionState.Terminated) return;
-      this.terminate();
-      this.onTransportError?.();
+    whenSent(this.transport.sendResponse(res, this.flow), (ok) => {
+      if (ok) return;
+      // §17.2.4: a transport failure is reported to the TU and the transaction ends (after respond()
+      // has returned, so the TU never sees the transaction end in the middle of its own call).
+      queueMicrotask(() => {
+        if (this.state === TransactionState.Terminated) return;
+        this.terminate();
+        this.onTransportError?.();
+      });
     });
   }
 

@@ -9,10 +9,7 @@ import {
 import { formatVia, parseVia } from '../message/via.js';
 import { makeResponse } from '../core/make-response.js';
 import { flowSource, type Flow, type TransportProtocol } from './flow.js';
-import type { Transport, TransportDelegate } from './transport.js';
-
-const RESOLVED_TRUE = Promise.resolve(true);
-const RESOLVED_FALSE = Promise.resolve(false);
+import type { SendResult, Transport, TransportDelegate } from './transport.js';
 
 /** Up-call to the transaction layer: a well-formed message and its flow. */
 export interface TransportUser {
@@ -132,17 +129,17 @@ export class TransportLayer implements TransportDelegate {
     }
   }
 
-  send(msg: SipMessage, flow: Flow): Promise<boolean> {
+  send(msg: SipMessage, flow: Flow): SendResult {
     const t = this.transports.get(flow.transport);
     if (!t) {
       this.stats.sendFailures++;
-      return RESOLVED_FALSE;
+      return false;
     }
     const data = serializeMessage(msg);
     if (this.trace)
       this.log.info('send', { to: flowSource(flow), transport: flow.transport, sip: data.toString('utf8') });
     const sent = t.send(data, flow);
-    if (typeof sent === 'boolean') return this.counted(sent) ? RESOLVED_TRUE : RESOLVED_FALSE;
+    if (typeof sent === 'boolean') return this.counted(sent);
     return sent.then((ok) => this.counted(ok));
   }
 
@@ -156,7 +153,7 @@ export class TransportLayer implements TransportDelegate {
    * RFC 3261 §18.2.2: over a connection, use the one the request came on while it is open; otherwise send to
    * `received` (and `rport`, RFC 3581) of the top Via, else its sent-by.
    */
-  sendResponse(res: SipResponse, requestFlow: Flow): Promise<boolean> {
+  sendResponse(res: SipResponse, requestFlow: Flow): SendResult {
     if (requestFlow.connectionId) {
       const t = this.transports.get(requestFlow.transport);
       if (t?.hasConnection(requestFlow.connectionId)) return this.send(res, requestFlow);
