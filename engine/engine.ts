@@ -158,6 +158,8 @@ export class Engine {
     if (this.relay) {
       const media = this.media!;
       this.relay.onMediaTimeout = (callId) => {
+        const call = this.calls.get(callId);
+        if (call && call.state !== 'answered') return; // still ringing (early media): not a dead call
         logRoot
           .logger('media')
           .warn('no audio in either direction: ending the call', { callId, seconds: config.mediaTimeout });

@@ -28,6 +28,8 @@ export interface AnswerRequest extends MediaCallKey {
   /** Which end sent this answer. */
   from: 'caller' | 'callee';
   signallingAddress: string;
+  /** An answer in a provisional response (183 early media): the call is not answered yet. */
+  provisional?: boolean;
 }
 
 /** Per-direction statistics of one media stream (RFC 3550 A.3 loss, A.8 jitter). */

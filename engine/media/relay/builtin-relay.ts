@@ -183,7 +183,8 @@ export class BuiltinRelay implements RelayDriver {
             previous: target.toTag,
           });
         if (kind === 'answer' && req.toTag) target.toTag = req.toTag;
-        const released = target.applySdp(from, kind, parsed.streams, this.pool);
+        const provisional = kind === 'answer' && (req as AnswerRequest).provisional === true;
+        const released = target.applySdp(from, kind, parsed.streams, this.pool, provisional);
         try {
           await this.sync(target);
         } finally {

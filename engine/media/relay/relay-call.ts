@@ -13,6 +13,7 @@ export interface LegState {
   /** Its SDP has been seen. */
   known: boolean;
   hold: boolean;
+  /** Not sending both ways (on hold: sendonly, recvonly or inactive): silence is expected. */
   inactive: boolean;
   clockRates: Map<number, number>;
 }
@@ -69,7 +70,13 @@ export class RelayCall {
    * Throws RelayError 503, before changing anything, when the range has too few free pairs.
    * Returns the RTP ports released (to give back once the worker has closed them).
    */
-  applySdp(from: Side, kind: SdpKind, sdp: readonly SdpStream[], pool: PortPool): number[] {
+  applySdp(
+    from: Side,
+    kind: SdpKind,
+    sdp: readonly SdpStream[],
+    pool: PortPool,
+    provisional = false,
+  ): number[] {
     const facing = other(from);
     let needed = 0;
     for (const s of sdp) {
@@ -100,7 +107,8 @@ export class RelayCall {
       leg.known = true;
       leg.hold = s.endpoint === null;
       if (s.endpoint !== null) leg.endpoint = s.endpoint;
-      leg.inactive = s.direction === 'inactive';
+      // On hold (RFC 3264 §8.4: sendonly/recvonly/inactive) silence is expected: no media timeout then.
+      leg.inactive = s.direction !== 'sendrecv';
       leg.clockRates = s.clockRates;
       st.media = s.media;
       st.rtp = s.rtp;
@@ -108,7 +116,8 @@ export class RelayCall {
       const out = st.legs[facing];
       if (out.port === 0) out.port = pool.allocate()!;
     }
-    if (kind === 'answer') this.answered = true;
+    // Early media (183) does not answer the call: ringing time must not count towards the media timeout.
+    if (kind === 'answer' && !provisional) this.answered = true;
     return released;
   }
 

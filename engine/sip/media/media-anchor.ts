@@ -100,7 +100,7 @@ export class MediaAnchor implements ProxySupplement {
     // The request carried an offer: this is the answer. Otherwise (late offer) the response is the offer.
     const rewritten =
       sdpOf(req) !== undefined
-        ? await this.driver.answer({ ...key, sdp, from: responder })
+        ? await this.driver.answer({ ...key, sdp, from: responder, provisional: res.status < 200 })
         : await this.driver.offer({ ...key, sdp, from: responder });
     setBody(res, rewritten);
   }
