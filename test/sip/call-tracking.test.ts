@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { freePort } from '../support/ports.js';
-import { runSipp, scenario, scenarioWith, startSipp, usersCsv } from '../support/sipp.js';
+import {
+  registerArgs,
+  runSipp,
+  scenario,
+  scenarioWith,
+  startSipp,
+  uacArgs,
+  uasArgs,
+} from '../support/sipp.js';
 
 const A = { user: '6001', password: 'track-secret-1' };
 const B = { user: '6002', password: 'track-secret-2' };
@@ -79,27 +87,9 @@ describe('call tracking', () => {
 
   async function callee(scenarioFile: string, who = B): Promise<ReturnType<typeof startSipp>> {
     const port = await freePort();
-    const reg = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('register.xml'),
-        '-inf',
-        usersCsv([who]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-m',
-        '1',
-      ],
-      10,
-    );
+    const reg = await runSipp(registerArgs(target, who, port), 10);
     assert.equal(reg.code, 0, reg.stderr);
-    const run = startSipp(
-      ['-sf', scenario(scenarioFile), '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-aa'],
-      30,
-    );
+    const run = startSipp(uasArgs(scenario(scenarioFile), port), 30);
     await new Promise((r) => setTimeout(r, 300));
     return run;
   }
@@ -107,23 +97,7 @@ describe('call tracking', () => {
   it('lists an answered call while it lasts, then records it as ANSWERED', async () => {
     const uas = await callee('uas-answer.xml');
     const uac = startSipp(
-      [
-        target,
-        '-sf',
-        scenario('uac-call.xml'),
-        '-inf',
-        usersCsv([A]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(await freePort()),
-        '-m',
-        '1',
-        '-s',
-        B.user,
-        '-d',
-        '2000',
-      ],
+      uacArgs(target, scenario('uac-call.xml'), A, await freePort(), B.user, '-d', '2000'),
       30,
     );
     let seen: Array<{ caller: string; callee: string; state: string }> = [];
@@ -150,21 +124,13 @@ describe('call tracking', () => {
   it('records BUSY, NO ANSWER (cancelled) and FAILED (unknown extension)', async () => {
     const busy = await callee('uas-busy.xml', BUSY);
     let r = await runSipp(
-      [
+      uacArgs(
         target,
-        '-sf',
         scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '486' }),
-        '-inf',
-        usersCsv([A]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(await freePort()),
-        '-m',
-        '1',
-        '-s',
+        A,
+        await freePort(),
         BUSY.user,
-      ],
+      ),
       20,
     );
     assert.equal(r.code, 0, r.stderr);
@@ -173,45 +139,20 @@ describe('call tracking', () => {
     assert.equal((await lastRecord(pbx)).disposition, 'BUSY');
 
     const ring = await callee('uas-ring.xml', RING);
-    r = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('uac-cancel.xml'),
-        '-inf',
-        usersCsv([A]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(await freePort()),
-        '-m',
-        '1',
-        '-s',
-        RING.user,
-      ],
-      20,
-    );
+    r = await runSipp(uacArgs(target, scenario('uac-cancel.xml'), A, await freePort(), RING.user), 20);
     assert.equal(r.code, 0, r.stderr);
     await ring.done;
     assert.equal(endedCalls(pbx).at(-1)?.disposition, 'NO ANSWER');
     assert.equal((await lastRecord(pbx)).disposition, 'NO ANSWER');
 
     r = await runSipp(
-      [
+      uacArgs(
         target,
-        '-sf',
         scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '404' }),
-        '-inf',
-        usersCsv([A]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(await freePort()),
-        '-m',
-        '1',
-        '-s',
+        A,
+        await freePort(),
         '6999',
-      ],
+      ),
       20,
     );
     assert.equal(r.code, 0, r.stderr);

@@ -6,7 +6,7 @@ import { Inviter, Registerer, RegistererState, SessionState, UserAgent } from 's
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { freePort } from '../support/ports.js';
 import { plainSdpFactory } from '../support/sipjs.js';
-import { runSipp, scenario, startSipp, usersCsv } from '../support/sipp.js';
+import { runSipp, scenario, startSipp, uasArgs, usersCsv } from '../support/sipp.js';
 
 function waitFor<T>(what: string, ms: number, check: (resolve: (v: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -87,10 +87,7 @@ describe('sip.js over WebSocket', () => {
       10,
     );
     assert.equal(reg.code, 0, reg.stderr);
-    const uas = startSipp(
-      ['-sf', scenario('uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
-      30,
-    );
+    const uas = startSipp(uasArgs(scenario('uas-answer.xml'), uasPort), 30);
     await new Promise((r) => setTimeout(r, 300));
     const inviter = new Inviter(ua, UserAgent.makeURI('sip:3002@127.0.0.1')!);
     const established = waitFor<void>('call established', 10_000, (done) =>

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { freePort } from '../support/ports.js';
-import { runSipp, scenario, scenarioWith, startSipp, usersCsv } from '../support/sipp.js';
+import {
+  registerArgs,
+  runSipp,
+  scenario,
+  scenarioWith,
+  startSipp,
+  uacArgs,
+  uasArgs,
+  usersCsv,
+} from '../support/sipp.js';
 
 // Callers and callees of the call tests; the bulk registration test uses its own users so that no stale
 // binding of a finished sipp run forks a later call to a dead port.
@@ -45,24 +54,7 @@ describe('sipp against OfficePBX', () => {
     port: number,
     transport = 'u1',
   ): Promise<void> {
-    const r = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('register.xml'),
-        '-inf',
-        usersCsv([user]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-m',
-        '1',
-        '-t',
-        transport,
-      ],
-      20,
-    );
+    const r = await runSipp(registerArgs(target, user, port, '-t', transport), 20);
     assert.equal(r.code, 0, `register ${user.user} failed:\n${r.stderr}\n${r.stdout.slice(-2000)}`);
   }
 
@@ -123,30 +115,11 @@ describe('sipp against OfficePBX', () => {
   it('connects a call between two registered sipp instances: INVITE/100/180/200/ACK/BYE', async () => {
     const uasPort = await freePort();
     await registerAt(users[1]!, uasPort);
-    const uas = startSipp(
-      ['-sf', scenario('uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
-      30,
-    );
+    const uas = startSipp(uasArgs(scenario('uas-answer.xml'), uasPort), 30);
     await new Promise((r) => setTimeout(r, 300));
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('uac-call.xml'),
-        '-inf',
-        usersCsv([users[0]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
-        users[1]!.user,
-        '-d',
-        '300',
-      ],
+      uacArgs(target, scenario('uac-call.xml'), users[0]!, uacPort, users[1]!.user, '-d', '300'),
       30,
     );
     const uasResult = await uas.done;
@@ -157,28 +130,17 @@ describe('sipp against OfficePBX', () => {
   it('passes 486 Busy Here from the callee back to the caller', async () => {
     const uasPort = await freePort();
     await registerAt(users[2]!, uasPort);
-    const uas = startSipp(
-      ['-sf', scenario('uas-busy.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
-      20,
-    );
+    const uas = startSipp(uasArgs(scenario('uas-busy.xml'), uasPort), 20);
     await new Promise((r) => setTimeout(r, 300));
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
+      uacArgs(
         target,
-        '-sf',
         scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '486' }),
-        '-inf',
-        usersCsv([users[0]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
+        users[0]!,
+        uacPort,
         users[2]!.user,
-      ],
+      ),
       20,
     );
     const uasResult = await uas.done;
@@ -189,28 +151,11 @@ describe('sipp against OfficePBX', () => {
   it('CANCEL before answer reaches the ringing phone and the caller gets 487', async () => {
     const uasPort = await freePort();
     await registerAt(users[3]!, uasPort);
-    const uas = startSipp(
-      ['-sf', scenario('uas-ring.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
-      20,
-    );
+    const uas = startSipp(uasArgs(scenario('uas-ring.xml'), uasPort), 20);
     await new Promise((r) => setTimeout(r, 300));
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('uac-cancel.xml'),
-        '-inf',
-        usersCsv([users[0]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
-        users[3]!.user,
-      ],
+      uacArgs(target, scenario('uac-cancel.xml'), users[0]!, uacPort, users[3]!.user),
       20,
     );
     const uasResult = await uas.done;
@@ -221,21 +166,13 @@ describe('sipp against OfficePBX', () => {
   it('answers 404 for an extension that does not exist', async () => {
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
+      uacArgs(
         target,
-        '-sf',
         scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '404' }),
-        '-inf',
-        usersCsv([users[0]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
+        users[0]!,
+        uacPort,
         '7999',
-      ],
+      ),
       20,
     );
     assert.equal(uac.code, 0, uac.stderr);
@@ -244,21 +181,13 @@ describe('sipp against OfficePBX', () => {
   it('answers 480 for an extension with no phone registered', async () => {
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
+      uacArgs(
         target,
-        '-sf',
         scenarioWith('uac-expect-final.xml', { EXPECTED_STATUS: '480' }),
-        '-inf',
-        usersCsv([users[0]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
+        users[0]!,
+        uacPort,
         users[19]!.user,
-      ],
+      ),
       20,
     );
     assert.equal(uac.code, 0, uac.stderr);
@@ -267,32 +196,11 @@ describe('sipp against OfficePBX', () => {
   it("connects a caller on TCP to a callee on UDP (responses reuse the caller's connection)", async () => {
     const uasPort = await freePort();
     await registerAt(users[4]!, uasPort);
-    const uas = startSipp(
-      ['-sf', scenario('uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-aa'],
-      30,
-    );
+    const uas = startSipp(uasArgs(scenario('uas-answer.xml'), uasPort), 30);
     await new Promise((r) => setTimeout(r, 300));
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('uac-call.xml'),
-        '-inf',
-        usersCsv([users[5]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
-        users[4]!.user,
-        '-d',
-        '200',
-        '-t',
-        't1',
-      ],
+      uacArgs(target, scenario('uac-call.xml'), users[5]!, uacPort, users[4]!.user, '-d', '200', '-t', 't1'),
       30,
     );
     const uasResult = await uas.done;
@@ -305,42 +213,11 @@ describe('sipp against OfficePBX', () => {
     await registerAt(users[6]!, uasPort, 't1');
     const regs = await pbx.api<Array<{ extension: string; transport: string }>>('GET', '/api/registrations');
     assert.equal(regs.body.find((r) => r.extension === users[6]!.user)?.transport, 'TCP');
-    const uas = startSipp(
-      [
-        '-sf',
-        scenario('uas-answer.xml'),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uasPort),
-        '-m',
-        '1',
-        '-aa',
-        '-t',
-        't1',
-      ],
-      30,
-    );
+    const uas = startSipp(uasArgs(scenario('uas-answer.xml'), uasPort, '-t', 't1'), 30);
     await new Promise((r) => setTimeout(r, 300));
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('uac-call.xml'),
-        '-inf',
-        usersCsv([users[7]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
-        users[6]!.user,
-        '-d',
-        '200',
-      ],
+      uacArgs(target, scenario('uac-call.xml'), users[7]!, uacPort, users[6]!.user, '-d', '200'),
       30,
     );
     const uasResult = await uas.done;
@@ -353,34 +230,12 @@ describe('sipp against OfficePBX', () => {
     const answerPort = await freePort();
     await registerAt(users[8]!, ringPort);
     await registerAt(users[8]!, answerPort);
-    const ringing = startSipp(
-      ['-sf', scenario('uas-ring.xml'), '-i', '127.0.0.1', '-p', String(ringPort), '-m', '1', '-aa'],
-      30,
-    );
-    const answering = startSipp(
-      ['-sf', scenario('uas-answer.xml'), '-i', '127.0.0.1', '-p', String(answerPort), '-m', '1', '-aa'],
-      30,
-    );
+    const ringing = startSipp(uasArgs(scenario('uas-ring.xml'), ringPort), 30);
+    const answering = startSipp(uasArgs(scenario('uas-answer.xml'), answerPort), 30);
     await new Promise((r) => setTimeout(r, 300));
     const uacPort = await freePort();
     const uac = await runSipp(
-      [
-        target,
-        '-sf',
-        scenario('uac-call.xml'),
-        '-inf',
-        usersCsv([users[0]!]),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-        '-s',
-        users[8]!.user,
-        '-d',
-        '200',
-      ],
+      uacArgs(target, scenario('uac-call.xml'), users[0]!, uacPort, users[8]!.user, '-d', '200'),
       30,
     );
     const [r1, r2] = await Promise.all([ringing.done, answering.done]);

@@ -85,3 +85,58 @@ export function startSipp(args: string[], timeoutSeconds = 30): SippRun {
 export function runSipp(args: string[], timeoutSeconds = 30): Promise<SippResult> {
   return startSipp(args, timeoutSeconds).done;
 }
+
+export interface SippUser {
+  user: string;
+  password: string;
+}
+
+/** sipp arguments for one scripted call from `user`, bound to `port`, to extension `service`. */
+export function uacArgs(
+  target: string,
+  scenarioFile: string,
+  user: SippUser,
+  port: number,
+  service: string,
+  ...extra: string[]
+): string[] {
+  return [
+    target,
+    '-sf',
+    scenarioFile,
+    '-inf',
+    usersCsv([user]),
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-m',
+    '1',
+    '-s',
+    service,
+    ...extra,
+  ];
+}
+
+/** sipp arguments for a phone on `port` that takes one call with `scenarioFile` (keep-alives answered). */
+export function uasArgs(scenarioFile: string, port: number, ...extra: string[]): string[] {
+  return ['-sf', scenarioFile, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-aa', ...extra];
+}
+
+/** sipp arguments for one REGISTER of `user` from `port`. */
+export function registerArgs(target: string, user: SippUser, port: number, ...extra: string[]): string[] {
+  return [
+    target,
+    '-sf',
+    scenario('register.xml'),
+    '-inf',
+    usersCsv([user]),
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-m',
+    '1',
+    ...extra,
+  ];
+}

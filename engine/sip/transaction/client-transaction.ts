@@ -2,6 +2,7 @@ import type { SipRequest, SipResponse } from '../message/sip-message.js';
 import type { Flow } from '../transport/flow.js';
 import { isReliable } from '../transport/flow.js';
 import { whenSent, type SendResult } from '../transport/transport.js';
+import { TransactionBase } from './transaction-base.js';
 import { TransactionState } from './transaction-state.js';
 
 export interface ClientTransactionTransport {
@@ -19,10 +20,7 @@ export interface ClientTransactionUser {
   onTransportError?(tx: ClientTransaction): void;
 }
 
-export abstract class ClientTransaction {
-  state: TransactionState;
-  protected timers: NodeJS.Timeout[] = [];
-
+export abstract class ClientTransaction extends TransactionBase {
   constructor(
     readonly key: string,
     readonly request: SipRequest,
@@ -32,7 +30,7 @@ export abstract class ClientTransaction {
     public user: ClientTransactionUser,
     initial: TransactionState,
   ) {
-    this.state = initial;
+    super(initial);
   }
 
   get reliable(): boolean {
@@ -55,21 +53,8 @@ export abstract class ClientTransaction {
     });
   }
 
-  protected timer(ms: number, fn: () => void): void {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    this.timers.push(t);
-  }
-
-  protected clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-  }
-
   terminate(): void {
-    if (this.state === TransactionState.Terminated) return;
-    this.state = TransactionState.Terminated;
-    this.clearTimers();
+    if (!this.enterTerminated()) return;
     this.owner.transactionTerminated(this);
   }
 }

@@ -8,3 +8,4 @@ export * from './client-transaction.js';
 export * from './non-invite-client-transaction.js';
 export * from './invite-client-transaction.js';
 export * from './transaction-layer.js';
+export * from './transaction-base.js';

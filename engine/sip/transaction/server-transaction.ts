@@ -2,6 +2,7 @@ import type { SipRequest, SipResponse } from '../message/sip-message.js';
 import type { Flow } from '../transport/flow.js';
 import { isReliable } from '../transport/flow.js';
 import { whenSent, type SendResult } from '../transport/transport.js';
+import { TransactionBase } from './transaction-base.js';
 import { TransactionState } from './transaction-state.js';
 
 /** What a server transaction needs from below: send a response back over the request's flow. */
@@ -14,15 +15,13 @@ export interface ServerTransactionOwner {
 }
 
 /** Common shape of the two server machines; the TU answers through `respond()`. */
-export abstract class ServerTransaction {
-  state: TransactionState;
+export abstract class ServerTransaction extends TransactionBase {
   lastResponse: SipResponse | undefined;
   /** Set by the core when it wants to hear of a CANCEL or an ACK timeout. */
   onCancel: ((cancel: SipRequest) => void) | undefined;
   onTerminated: (() => void) | undefined;
   /** §17.2.4: the transport could not send a response; the transaction has ended. */
   onTransportError: (() => void) | undefined;
-  protected timers: NodeJS.Timeout[] = [];
 
   constructor(
     readonly key: string,
@@ -32,7 +31,7 @@ export abstract class ServerTransaction {
     protected readonly owner: ServerTransactionOwner,
     initial: TransactionState,
   ) {
-    this.state = initial;
+    super(initial);
   }
 
   get reliable(): boolean {
@@ -60,21 +59,8 @@ export abstract class ServerTransaction {
     });
   }
 
-  protected timer(ms: number, fn: () => void): void {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    this.timers.push(t);
-  }
-
-  protected clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-  }
-
   terminate(): void {
-    if (this.state === TransactionState.Terminated) return;
-    this.state = TransactionState.Terminated;
-    this.clearTimers();
+    if (!this.enterTerminated()) return;
     this.owner.transactionTerminated(this);
     this.onTerminated?.();
   }
