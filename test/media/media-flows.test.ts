@@ -391,54 +391,36 @@ describe('audio through the relay between scripted phones', { timeout: 40_000 },
     await hangUp(caller, callee, c.out);
   });
 
-  it(
-    'leaves the call as it was when the callee refuses a hold re-INVITE (488): audio still flows both ways',
-    {
-      todo:
-        'bug: a refused re-offer is not rolled back. MediaAnchor.onRequest hands every re-INVITE offer to ' +
-        'driver.offer() before it is forwarded, and BuiltinRelay/RelayCall.applySdp() overwrites the offering ' +
-        'leg at once (here leg.hold = true for c=0.0.0.0, so RelayLeg.refresh() sets destPort 0: nothing is sent ' +
-        'to the caller); MediaAnchor.onResponse() returns on an in-dialog status >= 300 without undoing it, so ' +
-        'after the 488 the caller hears nothing although RFC 3264 §8 says the old session stays. Proposed fix: ' +
-        'on a non-2xx final response to an in-dialog INVITE/UPDATE that carried an offer, restore the offering ' +
-        "side's previous leg state (RelayCall snapshots the leg's endpoint/hold/inactive/clockRates before " +
-        'applying a re-offer; a new RelayDriver op, e.g. rollback(key, from), restores and re-syncs the worker) ' +
-        '— or apply a re-offer only when its answer arrives.',
-    },
-    async () => {
-      const c = await establish(kit, pbx, caller, callee);
-      try {
-        await Promise.all([
-          c.callerRtp.stream(c.callerRelayPort, 5),
-          c.calleeRtp.stream(c.calleeRelayPort, 5),
-        ]);
-        assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 5, 1000));
-        const hold = caller.reinvite(
-          c.callerDialog,
-          pcmuSdp({ port: c.callerRtp.port, address: '0.0.0.0', version: 2 }),
-        );
-        const re = await callee.inDialogRequest('INVITE', c.out.callId);
-        assert.equal(sdpAudio(re.body).address, '0.0.0.0', 'the hold reaches the callee');
-        callee.respond(re, 488, 'Not Acceptable Here');
-        assert.equal((await hold).status, 488);
-        const refusedAt = Date.now();
-        await Promise.all([
-          c.callerRtp.stream(c.callerRelayPort, 15),
-          c.calleeRtp.stream(c.calleeRelayPort, 15),
-        ]);
-        assert.ok(
-          await c.calleeRtp.waitFrom(c.callerRtp, 15, 1500, refusedAt),
-          `caller → callee after the refused hold (got ${c.calleeRtp.from(c.callerRtp, refusedAt).length})`,
-        );
-        assert.ok(
-          await c.callerRtp.waitFrom(c.calleeRtp, 15, 1500, refusedAt),
-          `callee → caller after the refused hold (got ${c.callerRtp.from(c.calleeRtp, refusedAt).length} of 15)`,
-        );
-      } finally {
-        await hangUpQuietly(caller, callee, c.out.callId, c.callerDialog);
-      }
-    },
-  );
+  it('leaves the call as it was when the callee refuses a hold re-INVITE (488): audio still flows both ways', async () => {
+    const c = await establish(kit, pbx, caller, callee);
+    try {
+      await Promise.all([c.callerRtp.stream(c.callerRelayPort, 5), c.calleeRtp.stream(c.calleeRelayPort, 5)]);
+      assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 5, 1000));
+      const hold = caller.reinvite(
+        c.callerDialog,
+        pcmuSdp({ port: c.callerRtp.port, address: '0.0.0.0', version: 2 }),
+      );
+      const re = await callee.inDialogRequest('INVITE', c.out.callId);
+      assert.equal(sdpAudio(re.body).address, '0.0.0.0', 'the hold reaches the callee');
+      callee.respond(re, 488, 'Not Acceptable Here');
+      assert.equal((await hold).status, 488);
+      const refusedAt = Date.now();
+      await Promise.all([
+        c.callerRtp.stream(c.callerRelayPort, 15),
+        c.calleeRtp.stream(c.calleeRelayPort, 15),
+      ]);
+      assert.ok(
+        await c.calleeRtp.waitFrom(c.callerRtp, 15, 1500, refusedAt),
+        `caller → callee after the refused hold (got ${c.calleeRtp.from(c.callerRtp, refusedAt).length})`,
+      );
+      assert.ok(
+        await c.callerRtp.waitFrom(c.calleeRtp, 15, 1500, refusedAt),
+        `callee → caller after the refused hold (got ${c.callerRtp.from(c.calleeRtp, refusedAt).length} of 15)`,
+      );
+    } finally {
+      await hangUpQuietly(caller, callee, c.out.callId, c.callerDialog);
+    }
+  });
 
   it("records the call's packets per direction in GET /api/cdr", async () => {
     const c = await establish(kit, pbx, caller, callee);

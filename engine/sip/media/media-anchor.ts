@@ -8,9 +8,22 @@ import {
   type ProxySupplement,
 } from '../proxy/proxy-supplement.js';
 
+type Side = 'caller' | 'callee';
+
+/** One side's session description as it sent it (before rewriting). */
+interface Description {
+  sdp: string;
+  from: Side;
+  signallingAddress: string;
+}
+
 interface AnchoredCall {
   callerTag: string;
   calleeTag: string | undefined;
+  /** The offer in flight (a request's, or a late offer in a response), as sent. */
+  pendingOffer: Description | undefined;
+  /** The last offer/answer exchange that completed: what to go back to when a re-offer is refused. */
+  agreed: { offer: Description; answer: Description } | undefined;
 }
 
 /**
@@ -45,12 +58,13 @@ export class MediaAnchor implements ProxySupplement {
     const fromTag = tagOf(req.headers.get('From') ?? '') ?? '';
     if (!call) {
       if (ctx.inDialog) return; // a dialog we did not anchor (started before a restart): leave it alone
-      call = { callerTag: fromTag, calleeTag: undefined };
+      call = { callerTag: fromTag, calleeTag: undefined, pendingOffer: undefined, agreed: undefined };
       this.calls.set(callId, call);
     }
     const sdp = sdpOf(req);
     if (sdp === undefined) return; // a late offer: it will come in the response
     const from = fromTag === call.callerTag ? 'caller' : 'callee';
+    call.pendingOffer = { sdp, from, signallingAddress: ctx.source.remoteAddress };
     try {
       const rewritten = await this.driver.offer({
         callId,
@@ -83,6 +97,12 @@ export class MediaAnchor implements ProxySupplement {
       if (res.status !== 401 && res.status !== 407) await this.release(callId);
       return;
     }
+    if ((req.method === 'INVITE' || req.method === 'UPDATE') && ctx.inDialog && res.status >= 300) {
+      // RFC 3264 §8: a refused re-offer leaves the session as it was. The relay applied the offer when it
+      // passed; put the last agreed exchange back (the same ports are kept).
+      if (sdpOf(req) !== undefined) await this.restore(callId, call);
+      return;
+    }
     if ((req.method !== 'INVITE' && req.method !== 'UPDATE') || res.status < 101 || res.status >= 300) return;
     const sdp = sdpOf(res);
     if (sdp === undefined) return;
@@ -98,11 +118,31 @@ export class MediaAnchor implements ProxySupplement {
       signallingAddress: ctx.source.remoteAddress,
     };
     // The request carried an offer: this is the answer. Otherwise (late offer) the response is the offer.
-    const rewritten =
-      sdpOf(req) !== undefined
-        ? await this.driver.answer({ ...key, sdp, from: responder, provisional: res.status < 200 })
-        : await this.driver.offer({ ...key, sdp, from: responder });
+    const description = { sdp, from: responder, signallingAddress: ctx.source.remoteAddress } as const;
+    let rewritten: string;
+    if (sdpOf(req) !== undefined) {
+      rewritten = await this.driver.answer({ ...key, sdp, from: responder, provisional: res.status < 200 });
+      if (res.status >= 200 && call.pendingOffer)
+        call.agreed = { offer: call.pendingOffer, answer: description };
+    } else {
+      rewritten = await this.driver.offer({ ...key, sdp, from: responder });
+      call.pendingOffer = description;
+    }
     setBody(res, rewritten);
+  }
+
+  /** Re-applies the last agreed offer and answer, undoing a re-offer that was refused. */
+  private async restore(callId: string, call: AnchoredCall): Promise<void> {
+    const agreed = call.agreed;
+    call.pendingOffer = undefined;
+    if (!agreed || !call.calleeTag) return;
+    const key = { callId, fromTag: call.callerTag, toTag: call.calleeTag };
+    try {
+      await this.driver.offer({ ...key, ...agreed.offer });
+      await this.driver.answer({ ...key, ...agreed.answer, toTag: call.calleeTag });
+    } catch (err) {
+      this.log.warn('could not restore the media of a call after a refused re-offer', { callId, err });
+    }
   }
 
   async onAck(ack: SipRequest, ctx: ProxiedRequestContext): Promise<void> {
@@ -120,6 +160,11 @@ export class MediaAnchor implements ProxySupplement {
       from,
       signallingAddress: ctx.source.remoteAddress,
     });
+    if (call.pendingOffer)
+      call.agreed = {
+        offer: call.pendingOffer,
+        answer: { sdp, from, signallingAddress: ctx.source.remoteAddress },
+      };
     setBody(ack, rewritten);
   }
 
