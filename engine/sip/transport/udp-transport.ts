@@ -1,8 +1,27 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import { parseDatagram } from '../message/parser.js';
 import type { Flow } from './flow.js';
 import type { Transport, TransportDelegate } from './transport.js';
+
+/**
+ * Address resolution for sends: phones are addressed by IP literal, which needs no lookup. dgram's default
+ * (dns.lookup) answers even a literal on the next tick, one closure and tick per datagram; this answers
+ * literals at once and leaves names to dns.lookup.
+ */
+function literalLookup(
+  address: string,
+  family: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const kind = net.isIP(address);
+  if (kind !== 0) {
+    callback(null, address, kind);
+    return;
+  }
+  dns.lookup(address, typeof family === 'number' ? { family } : family, callback);
+}
 
 /** SIP over UDP (RFC 3261 §18): one message per datagram. */
 export class UdpTransport implements Transport {
@@ -13,7 +32,11 @@ export class UdpTransport implements Transport {
   constructor(private readonly delegate: TransportDelegate) {}
 
   listen(host: string, port: number): Promise<void> {
-    const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+    const socket = dgram.createSocket({
+      type: net.isIPv6(host) ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      lookup: literalLookup,
+    });
     this.socket = socket;
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
