@@ -37,7 +37,10 @@ export class NonInviteServerTransaction extends ServerTransaction {
     // seconds for unreliable transports, and zero seconds for reliable transports." (§17.2.2)
     this.state = TransactionState.Completed;
     if (this.reliable) this.terminate();
-    else this.timer(TIMEOUT_64T1, () => this.terminate());
+    else {
+      this.releaseRequest();
+      this.timer(TIMEOUT_64T1, () => this.terminate());
+    }
   }
 
   receiveRequest(): void {

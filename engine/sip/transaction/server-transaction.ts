@@ -1,4 +1,4 @@
-import type { SipRequest, SipResponse } from '../message/sip-message.js';
+import { createRequest, type SipRequest, type SipResponse } from '../message/sip-message.js';
 import type { Flow } from '../transport/flow.js';
 import { isReliable } from '../transport/flow.js';
 import { whenSent, type SendResult } from '../transport/transport.js';
@@ -15,6 +15,8 @@ export interface ServerTransactionOwner {
 }
 
 /** Common shape of the two server machines; the TU answers through `respond()`. */
+const RELEASED_REQUEST: SipRequest = createRequest('RELEASED', 'sip:released.invalid');
+
 export abstract class ServerTransaction extends TransactionBase {
   lastResponse: SipResponse | undefined;
   /** Set by the core when it wants to hear of a CANCEL or an ACK timeout. */
@@ -23,15 +25,31 @@ export abstract class ServerTransaction extends TransactionBase {
   /** §17.2.4: the transport could not send a response; the transaction has ended. */
   onTransportError: (() => void) | undefined;
 
+  private current: SipRequest;
+
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     protected readonly transport: ServerTransactionTransport,
     protected readonly owner: ServerTransactionOwner,
     initial: TransactionState,
   ) {
     super(initial);
+    this.current = request;
+  }
+
+  /** The request this transaction serves (a placeholder once a completed non-INVITE has let it go). */
+  get request(): SipRequest {
+    return this.current;
+  }
+
+  /**
+   * A completed non-INVITE transaction only re-sends its response to retransmissions for 32 s (Timer J):
+   * it lets the parsed request go, so a burst of registrations does not keep every REGISTER in memory.
+   */
+  protected releaseRequest(): void {
+    this.current = RELEASED_REQUEST;
   }
 
   get reliable(): boolean {
