@@ -73,10 +73,18 @@ function ackFor(
   ].join('\r\n');
 }
 
-/** INVITE, take the 407, ACK it, send the INVITE again with credentials; returns the authenticated INVITE. */
-async function authenticatedInvite(c: UdpSipClient, pbxPort: number, to: string): Promise<Invite> {
+/**
+ * INVITE, take the 407, ACK it, send the INVITE again with credentials; returns the authenticated INVITE.
+ * `rewrite` changes each INVITE's text before it is sent (e.g. a Contact behind NAT).
+ */
+async function authenticatedInvite(
+  c: UdpSipClient,
+  pbxPort: number,
+  to: string,
+  rewrite: (text: string) => string = (t) => t,
+): Promise<Invite> {
   const first = invite(c, pbxPort, to);
-  c.send(first.text, pbxPort);
+  c.send(rewrite(first.text), pbxPort);
   const ch = await c.response(first.callId);
   assert.equal(ch?.status, 407);
   c.send(ackFor(first, c, pbxPort, to, ch.header('to')!), pbxPort);
@@ -95,7 +103,7 @@ async function authenticatedInvite(c: UdpSipClient, pbxPort: number, to: string)
   );
   const auth = `Digest username="${CALLER.user}", realm="${p.realm}", nonce="${p.nonce}", uri="${uri}", response="${resp}", algorithm=MD5, qop=auth, nc=00000001, cnonce="cn"`;
   const second = invite(c, pbxPort, to, { callId: first.callId, cseq: 2, auth });
-  c.send(second.text, pbxPort);
+  c.send(rewrite(second.text), pbxPort);
   return second;
 }
 
@@ -239,28 +247,9 @@ describe('transactions and proxy rules on the wire', () => {
     assert.equal((await registerWithAuth(phone, pbx.sipPort, { ...callee, expires: 300 })).status, 200);
     const caller = await UdpSipClient.open();
     // The caller's Contact is unreachable (a private address behind NAT would be): only its source works.
-    const first = invite(caller, pbx.sipPort, callee.user);
-    const natInvite = (inv: Invite): string =>
-      inv.text.replace(/Contact: <[^>]*>/, `Contact: <sip:${CALLER.user}@127.0.0.1:9>`);
-    caller.send(natInvite(first), pbx.sipPort);
-    const ch = (await caller.response(first.callId))!;
-    caller.send(ackFor(first, caller, pbx.sipPort, callee.user, ch.header('to')!), pbx.sipPort);
-    const p = challengeParams(ch.header('proxy-authenticate')!);
-    const uri = `sip:${callee.user}@127.0.0.1:${pbx.sipPort}`;
-    const resp = digestResponse(
-      'MD5',
-      CALLER.user,
-      p.realm!,
-      CALLER.password,
-      'INVITE',
-      uri,
-      p.nonce!,
-      '00000001',
-      'cn',
+    const first = await authenticatedInvite(caller, pbx.sipPort, callee.user, (text) =>
+      text.replace(/Contact: <[^>]*>/, `Contact: <sip:${CALLER.user}@127.0.0.1:9>`),
     );
-    const auth = `Digest username="${CALLER.user}", realm="${p.realm}", nonce="${p.nonce}", uri="${uri}", response="${resp}", algorithm=MD5, qop=auth, nc=00000001, cnonce="cn"`;
-    const second = invite(caller, pbx.sipPort, callee.user, { callId: first.callId, cseq: 2, auth });
-    caller.send(natInvite(second), pbx.sipPort);
     // The phone answers 200 with the Record-Route it received, as a UAS does (RFC 3261 §12.1.1).
     const inv = await phone.receive((m) => m.startsWith('INVITE ') && m.includes(first.callId), 3000);
     assert.ok(inv);
