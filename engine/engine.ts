@@ -23,7 +23,7 @@ import { DialPlan } from './sip/routing/dial-plan.js';
 import { SipServer } from './sip/sip-server.js';
 import { CallTracker } from './sip/calls/call-tracker.js';
 import type { Call } from './sip/calls/call-record.js';
-import { resolveNextHop } from './sip/proxy/next-hop.js';
+import { nextHopDeps, resolveNextHop } from './sip/proxy/next-hop.js';
 import type { ProxySupplement } from './sip/proxy/proxy-supplement.js';
 import { MediaAnchor } from './sip/media/media-anchor.js';
 import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
@@ -122,12 +122,7 @@ export class Engine {
       },
       logRoot.logger('sip.registrar'),
     );
-    const hop = {
-      location: this.location,
-      connectionOpen: (f: Parameters<TransportLayer['connectionOpen']>[0]) =>
-        this.transport.connectionOpen(f),
-      localFlow: (t: Parameters<TransportLayer['get']>[0]) => this.transport.get(t)?.local,
-    };
+    const hop = nextHopDeps(this.location, this.transport);
     this.calls = new CallTracker({
       transactions: this.transactions,
       local,

@@ -17,6 +17,21 @@ export interface NextHopDeps {
   localFlow(transport: TransportProtocol): { address: string; port: number } | undefined;
 }
 
+/** The next-hop dependencies as the transport layer and location service provide them. */
+export function nextHopDeps(
+  location: LocationService,
+  transport: {
+    connectionOpen(flow: Flow): boolean;
+    get(t: TransportProtocol): { local: { address: string; port: number } } | undefined;
+  },
+): NextHopDeps {
+  return {
+    location,
+    connectionOpen: (f) => transport.connectionOpen(f),
+    localFlow: (t) => transport.get(t)?.local,
+  };
+}
+
 /**
  * Where to send a request whose next hop is `uri` (a Route value or the request-URI). A URI that is a
  * registered contact goes to the flow the phone registered from: its own address may be private (NAT) or a

@@ -15,7 +15,7 @@ import { flowSource, type Flow } from '../transport/flow.js';
 import type { TransportLayer } from '../transport/transport-layer.js';
 import { responseTarget } from '../transport/transport-layer.js';
 import { FlowTokens, sameFlow } from './flow-token.js';
-import { resolveNextHop, type NextHopDeps } from './next-hop.js';
+import { nextHopDeps, resolveNextHop, type NextHopDeps } from './next-hop.js';
 import { SupplementChain, SupplementRejection, type ProxySupplement } from './proxy-supplement.js';
 import { ResponseContext } from './response-context.js';
 import { randomToken } from '../core/random-pool.js';
@@ -50,11 +50,7 @@ export class ProxyCore {
   private readonly chain: SupplementChain;
 
   constructor(private readonly d: ProxyDeps) {
-    this.hop = {
-      location: d.location,
-      connectionOpen: (f) => d.transport.connectionOpen(f),
-      localFlow: (t) => d.transport.get(t)?.local,
-    };
+    this.hop = nextHopDeps(d.location, d.transport);
     this.chain = new SupplementChain(d.supplements ?? []);
   }
 
