@@ -1,7 +1,8 @@
 /**
  * The built-in relay with real UDP on loopback: both directions, symmetric latching, source filtering, RTCP,
  * statistics, hold and re-offers, the media timeout, an exhausted port range, delete and close.
- * Each relay here owns its own slice of 41100-41599 so that files may run side by side.
+ * Each relay here owns its own slice of 31100-31599 (below the kernel's ephemeral ports, 32768+, so no
+ * client socket bound to port 0 can take one) so that files may run side by side.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -84,7 +85,7 @@ describe('BuiltinRelay forwarding (real UDP)', () => {
     return p;
   };
   before(() => {
-    r = relay(41100, 41199);
+    r = relay(31100, 31199);
   });
   after(async () => {
     for (const p of phones) p.close();
@@ -288,7 +289,7 @@ describe('BuiltinRelay forwarding (real UDP)', () => {
 
 describe('BuiltinRelay with strict source', () => {
   it('drops packets from a stray sender once the phone is latched', async () => {
-    const r = relay(41200, 41299, { strictSource: true });
+    const r = relay(31200, 31299, { strictSource: true });
     const [a, b, stray] = [await Phone.open(), await Phone.open(), await Phone.open()];
     try {
       const c = await connect(r, a, b);
@@ -317,7 +318,7 @@ describe('BuiltinRelay with strict source', () => {
 
 describe('BuiltinRelay media timeout', () => {
   it('reports an answered call with no packets either way, and not while media flows', async () => {
-    const r = relay(41300, 41399, { mediaTimeoutSeconds: 0.3 });
+    const r = relay(31300, 31399, { mediaTimeoutSeconds: 0.3 });
     const timedOut: string[] = [];
     r.onMediaTimeout = (callId) => timedOut.push(callId);
     const [a, b] = [await Phone.open(), await Phone.open()];
@@ -345,7 +346,7 @@ describe('BuiltinRelay media timeout', () => {
 describe('BuiltinRelay port exhaustion', () => {
   it('answers 503 with a clear message when the range is used up, and recovers after a delete', async () => {
     const { log, lines } = testLog('info');
-    const r = relay(41400, 41407, { log, workers: 1 }); // four pairs
+    const r = relay(31400, 31407, { log, workers: 1 }); // four pairs
     const [a, b] = [await Phone.open(), await Phone.open()];
     try {
       const one = await connect(r, a, b);
@@ -356,7 +357,7 @@ describe('BuiltinRelay port exhaustion', () => {
         (e: unknown) =>
           e instanceof RelayError &&
           e.sipStatus === 503 &&
-          /media port range 41400-41407 exhausted: 0 of 4 port pairs free/.test(e.message),
+          /media port range 31400-31407 exhausted: 0 of 4 port pairs free/.test(e.message),
       );
       assert.ok(
         lines.some((l) => /"level":"warn".*no free ports.*three-/.test(l)),
@@ -365,7 +366,7 @@ describe('BuiltinRelay port exhaustion', () => {
       assert.equal(await r.query(three.callId), undefined, 'the refused call left nothing behind');
       await r.delete(one.key);
       const offer = await r.offer({ ...three, sdp: a.sdp(), from: 'caller', signallingAddress: LOOPBACK });
-      assert.ok(mPort(offer) >= 41400 && mPort(offer) <= 41406);
+      assert.ok(mPort(offer) >= 31400 && mPort(offer) <= 31406);
       await r.delete(two.key);
       await r.delete(three);
       assert.equal((await r.usage()).portPairs.free, 4);
@@ -380,11 +381,11 @@ describe('BuiltinRelay port exhaustion', () => {
 describe('BuiltinRelay and ports another program holds', () => {
   it('skips pairs it cannot bind and anchors on the next free one', async () => {
     const { log, lines } = testLog('info');
-    const r = relay(41410, 41417, { log, workers: 1 }); // pairs 41410, 41412, 41414, 41416
+    const r = relay(31410, 31417, { log, workers: 1 }); // pairs 31410, 31412, 31414, 31416
     const squatters = [dgram.createSocket('udp4'), dgram.createSocket('udp4')];
     await Promise.all(
       squatters.map(
-        (s, i) => new Promise<void>((resolve) => s.bind(i === 0 ? 41410 : 41413, LOOPBACK, resolve)),
+        (s, i) => new Promise<void>((resolve) => s.bind(i === 0 ? 31410 : 31413, LOOPBACK, resolve)),
       ),
     );
     try {
@@ -395,7 +396,7 @@ describe('BuiltinRelay and ports another program holds', () => {
         from: 'caller',
         signallingAddress: LOOPBACK,
       });
-      assert.equal(mPort(offer), 41414, '41410 (RTP) and 41412 (its RTCP 41413) are taken');
+      assert.equal(mPort(offer), 31414, '31410 (RTP) and 31412 (its RTCP 31413) are taken');
       assert.ok(lines.some((l) => /media ports in use by another program/.test(l)));
       assert.equal((await r.usage()).portPairs.free, 3, 'the unusable pairs went back to the pool');
       await r.delete(k);
@@ -414,7 +415,7 @@ describe('BuiltinRelay and ports another program holds', () => {
 describe('BuiltinRelay close()', () => {
   it('closes every socket and ends the worker threads', async () => {
     const before = threads();
-    const r = relay(41500, 41599, { workers: 3 });
+    const r = relay(31500, 31599, { workers: 3 });
     const [a, b] = [await Phone.open(), await Phone.open()];
     const c = await connect(r, a, b);
     const sdp = a.sdp();

@@ -91,7 +91,8 @@ async function toneCallThroughRelay(
 
 describe('calls with audio through the built-in relay', () => {
   let pbx: RunningEngine;
-  const base = 30000 + 2 * Math.floor(Math.random() * 4000);
+  // Below the ephemeral ports (32768+), so no client socket bound to port 0 can hold one of them.
+  const base = 30000 + 2 * Math.floor(Math.random() * 1300);
   before(async () => {
     pbx = await startEngine({ args: ['--rtp-ports', `${base}-${base + 99}`] });
   });

@@ -32,7 +32,8 @@ function expected(err: unknown): boolean {
 }
 
 describe('BuiltinRelay never leaks ports', () => {
-  const r: BuiltinRelay = relay(41800, 41999, { workers: 2 }); // 100 pairs
+  // Below the ephemeral port range (32768+): no client socket bound to port 0 can take one of these.
+  const r: BuiltinRelay = relay(31800, 31999, { workers: 2 }); // 100 pairs
   let probe: Phone | undefined;
   after(async () => {
     probe?.close();
