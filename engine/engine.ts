@@ -1,4 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EngineConfig } from './config/index.js';
 import { LogRoot, type Logger } from './log/index.js';
 import { openDatabase } from './store/open-database.js';
@@ -11,6 +13,9 @@ import type { Database } from './store/database-types.js';
 import { UserDirectory } from './directory/user-directory.js';
 import { ApiServer } from './http/api-server.js';
 import type { ApiSources, RegistrationView } from './http/api-sources.js';
+import { ADVERTISE_SETTING } from './http/console-routes.js';
+import { LiveEvents } from './http/live-events.js';
+import { startOfLocalDay, type EngineStatus } from './status.js';
 import { AuthGuard } from './sip/auth/auth-guard.js';
 import { DigestAuthenticator } from './sip/auth/digest-authenticator.js';
 import { NonceManager } from './sip/auth/nonce-manager.js';
@@ -29,6 +34,7 @@ import { MediaAnchor } from './sip/media/media-anchor.js';
 import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { RtpengineDriver } from './media/rtpengine/rtpengine-driver.js';
+import { CallTraceStore } from './sip/trace/call-trace.js';
 import { TransactionLayer } from './sip/transaction/transaction-layer.js';
 import { flowSource } from './sip/transport/flow.js';
 import { TcpTransport } from './sip/transport/tcp-transport.js';
@@ -69,6 +75,11 @@ export class Engine {
   readonly calls: CallTracker;
   readonly relay: RelayDriver | undefined;
   readonly media: MediaAnchor | undefined;
+  readonly events = new LiveEvents();
+  readonly traces: CallTraceStore;
+  private readonly settings: SettingsStore;
+  private readonly cdr: CdrRepository;
+  private readonly startedAt = Date.now();
   private readonly bindings: BindingRepository;
   private readonly cdrWriter: CdrWriter;
   private readonly nonces: NonceManager;
@@ -86,12 +97,16 @@ export class Engine {
     this.log = logRoot.logger('engine');
     this.db = openDatabase(path.join(config.dataDir, 'officepbx.db'), logRoot.logger('store'));
     const settings = new SettingsStore(this.db);
+    this.settings = settings;
+    applyChosenAdvertise(config, settings.get(ADVERTISE_SETTING), this.log);
     this.directory = new UserDirectory(this.db, logRoot.logger('directory'));
     this.bindings = new BindingRepository(this.db);
     this.location = new LocationService(this.bindings);
     const local = new LocalAddresses(config.advertise, config.sipPort, config.httpPort, [config.bind]);
 
     this.transport = new TransportLayer(logRoot.logger('sip.trace'), config.sipTrace);
+    this.traces = new CallTraceStore({ calls: config.callTraceCalls });
+    if (this.traces.enabled) this.transport.tap = this.traces;
     this.udp = new UdpTransport(this.transport);
     this.tcp = new TcpTransport(this.transport);
     this.ws = new WsTransport(this.transport, '/ws');
@@ -132,9 +147,23 @@ export class Engine {
     });
     const callLog = logRoot.logger('calls');
     const cdr = new CdrRepository(this.db);
+    this.cdr = cdr;
     this.cdrWriter = new CdrWriter(this.db, cdr, callLog);
+    // The console's live views: one coalesced notice per burst of changes, nothing when nobody watches.
+    this.cdrWriter.onWritten = () => this.events.notify('cdr');
+    this.calls.onCallChanged = () => {
+      this.events.notify('calls');
+      this.events.notify('status');
+    };
+    this.location.onChange((c) => {
+      if (c.kind === 'refreshed') return;
+      this.events.notify('registrations');
+      this.events.notify('status');
+    });
     // Every call attempt gets a record, with the media statistics of its relay when there was media.
     this.calls.onCallEnded((call) => {
+      this.events.notify('calls');
+      this.events.notify('status');
       callLog.info('call ended', {
         callId: call.callId,
         caller: call.caller,
@@ -198,7 +227,10 @@ export class Engine {
     // Deleting a user removes their registrations.
     this.directory.onChange((ev) => {
       if (ev.kind === 'deleted') this.location.removeAll(ev.user.extension);
+      this.events.notify('users');
+      this.events.notify('status');
     });
+    logRoot.onProblem(() => this.events.notify('status'));
 
     const sources: ApiSources = {
       health: () => this.health(),
@@ -206,6 +238,8 @@ export class Engine {
       blockedAddresses: () => this.guard.list(),
       unblockAddress: (a) => this.guard.unblock(a),
       calls: () => this.callsInProgress(),
+      status: () => this.status(),
+      callTrace: (callId) => this.traces.get(callId),
     };
     this.api = new ApiServer({
       log: logRoot.logger('api'),
@@ -214,6 +248,9 @@ export class Engine {
       sources,
       adminPasswordOnFirstRun: config.adminPassword,
       cdr,
+      consoleDir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'console'),
+      events: this.events,
+      advertise: () => config.advertise,
     });
   }
 
@@ -258,6 +295,41 @@ export class Engine {
         'sip-ws': this.up ? `${c.bind}:${c.httpPort}/ws` : 'down',
       },
     };
+  }
+
+  /** The dashboard's summary; the desktop app's tray shows part of it. */
+  status(): EngineStatus {
+    const c = this.config;
+    const now = Date.now();
+    const bindings = this.location.all(now);
+    const chosen = this.settings.get(ADVERTISE_SETTING);
+    const health = this.health();
+    return {
+      ok: health.ok,
+      version: VERSION,
+      startedAt: new Date(this.startedAt).toISOString(),
+      uptimeSeconds: Math.round((now - this.startedAt) / 1000),
+      advertise: c.advertise,
+      sipPort: c.sipPort,
+      httpPort: c.httpPort,
+      advertisePending:
+        chosen !== undefined && chosen !== c.advertise && c.advertiseIsDefault ? chosen : null,
+      listeners: health.listeners,
+      users: this.directory.count(),
+      registeredUsers: new Set(bindings.map((b) => b.aor)).size,
+      registeredPhones: bindings.length,
+      callsInProgress: this.calls.inProgress().length,
+      callsToday: this.cdr.count({ since: startOfLocalDay(now) }) + this.calls.inProgress().length,
+      media: { relay: c.mediaRelay, rtpPorts: `${c.rtpPortMin}-${c.rtpPortMax}` },
+      errors: this.logRoot.errorCount,
+      problems: [...this.logRoot.problems].reverse(),
+    };
+  }
+
+  /** Where a browser on this PC reaches the console. */
+  consoleUrl(): string {
+    const host = this.config.bind === '0.0.0.0' ? '127.0.0.1' : this.config.bind;
+    return `http://${host}:${this.config.httpPort}/`;
   }
 
   registrations(): RegistrationView[] {
@@ -317,6 +389,24 @@ export class Engine {
     this.db.close();
     this.log.info('stopped');
   }
+}
+
+/**
+ * The first-run wizard's choice of address applies when no flag or variable named one, and only while this
+ * PC still has that address (a laptop moved to another network falls back to its first LAN address).
+ */
+function applyChosenAdvertise(config: EngineConfig, chosen: string | undefined, log: Logger): void {
+  if (!config.advertiseIsDefault || chosen === undefined || chosen === config.advertise) return;
+  const present = Object.values(os.networkInterfaces()).some((l) => l?.some((a) => a.address === chosen));
+  if (!present) {
+    log.warn('the address chosen in the console is not on this PC any more; using another', {
+      chosen,
+      using: config.advertise,
+    });
+    return;
+  }
+  if (config.realm === config.advertise) config.realm = chosen;
+  config.advertise = chosen;
 }
 
 function createRelay(config: EngineConfig, logRoot: LogRoot): RelayDriver | undefined {

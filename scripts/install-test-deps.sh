@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(sip-tester baresip-core sox rtpengine-daemon)
+# chromium: the console's end-to-end tests (Playwright drives Debian's browser; nothing is downloaded).
+debs=(sip-tester baresip-core sox rtpengine-daemon chromium fonts-dejavu-core)
 if [[ "${PBX_BENCH_DEPS:-}" == 1 ]]; then debs+=(kamailio); fi
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -8,6 +8,8 @@ export interface EngineConfig {
   dataDir: string;
   bind: string;
   advertise: string;
+  /** True when no flag or variable named the address (the first-run choice may then apply). */
+  advertiseIsDefault?: boolean;
   sipPort: number;
   sipsPort: number;
   httpPort: number;
@@ -43,6 +45,8 @@ export interface EngineConfig {
   relayWorkers: number;
   /** Drop packets from any other source once a phone's media source is latched. */
   mediaStrictSource: boolean;
+  /** Recent calls whose SIP messages are kept for the console's ladder diagram (0 = none). */
+  callTraceCalls: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +155,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'seconds without audio either way before a call is hung up, 0 = never (default 60)',
   },
   {
+    flag: 'call-trace-calls',
+    key: 'callTraceCalls',
+    kind: 'int',
+    help: "recent calls whose SIP messages the console's call detail shows, 0 = none (default 500)",
+  },
+  {
     flag: 'relay-workers',
     key: 'relayWorkers',
     kind: 'int',
@@ -221,6 +231,7 @@ export function defaultConfig(): EngineConfig {
     mediaTimeout: 60,
     relayWorkers: 0,
     mediaStrictSource: false,
+    callTraceCalls: 500,
   };
 }
 
@@ -311,6 +322,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     }
     applyValue(cfg, spec, value, `--${name}`);
   }
+  cfg.advertiseIsDefault = cfg.advertise === '';
   if (cfg.advertise === '') cfg.advertise = cfg.bind !== '0.0.0.0' ? cfg.bind : firstLanIPv4();
   if (cfg.realm === '') cfg.realm = cfg.advertise;
   if (cfg.rtpengine !== '' && cfg.mediaRelay === 'builtin') cfg.mediaRelay = 'rtpengine';

@@ -25,6 +25,9 @@ export const ApiErrors = {
     new ApiError(401, 'AUTH_REQUIRED', 'this needs the admin password (HTTP Basic, user name "admin")', {
       headers: CHALLENGE,
     }),
+  /** The console's requests: no Basic challenge, or the browser would pop up its own login box. */
+  sessionRequired: () =>
+    new ApiError(401, 'SESSION_REQUIRED', 'your console session has ended: log in again'),
   wrongCredentials: () =>
     new ApiError(401, 'WRONG_PASSWORD', 'wrong user name or password (the user name is "admin")', {
       headers: CHALLENGE,
@@ -83,6 +86,16 @@ export const ApiErrors = {
     ),
   notBlocked: (address: string) =>
     new ApiError(404, 'NOT_BLOCKED', `${address} is not blocked`, { field: 'address' }),
+  cdrNotFound: (id: number) =>
+    new ApiError(404, 'CDR_NOT_FOUND', `there is no call record ${id}`, { field: 'id' }),
+  traceNotKept: (callId: string) =>
+    new ApiError(
+      404,
+      'NO_TRACE',
+      `no SIP messages are kept for call ${callId.slice(0, 80)}: only the most recent calls keep theirs ` +
+        '(see --call-trace-calls)',
+      { field: 'callId' },
+    ),
   cdrUnavailable: () =>
     new ApiError(
       503,

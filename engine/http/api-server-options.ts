@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.js';
 import type { CdrRepository } from '../store/cdr-repository.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { ApiSources } from './api-sources.js';
+import type { LiveEvents } from './live-events.js';
 
 export interface ApiServerOptions {
   /** Category `api`: one debug line per request. */
@@ -18,4 +19,13 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** How long a verified admin password is remembered; 60 s by default. */
   authCacheMs?: number;
+  /** The built console (Vite's output); without it only the API is served. */
+  consoleDir?: string | undefined;
+  /** Change notifications streamed to the console at `/api/events`. */
+  events?: LiveEvents | undefined;
+  /** Console session lifetime: idle minutes before a login ends (30 by default). */
+  sessionIdleMinutes?: number | undefined;
+  /** The address phones use now, and where the first-run wizard stores a new one. */
+  advertise?: (() => string) | undefined;
+  saveAdvertise?: ((address: string) => void) | undefined;
 }

@@ -8,17 +8,23 @@ import type { ApiResponse } from './api-response.js';
 import type { ApiServerOptions } from './api-server-options.js';
 import { parseBasicAuth, safeEqual } from './basic-auth.js';
 import { cdrRoutes } from './cdr-routes.js';
+import { ConsoleFiles } from './console-files.js';
+import { ADVERTISE_SETTING, consoleRoutes } from './console-routes.js';
+import { LiveEvents } from './live-events.js';
 import { changesState, foreignOrigin } from './origin-check.js';
 import { decodeUtf8, parseJsonObject, readBody } from './request-body.js';
 import type { Route, RouteContext } from './route.js';
 import { Router } from './router.js';
 import { securityRoutes } from './security-routes.js';
+import { readCookie, SESSION_COOKIE, SessionStore } from './sessions.js';
 import { statusRoutes } from './status-routes.js';
 import { userImportRoutes } from './user-import-routes.js';
 import { userRoutes } from './user-routes.js';
 
 const ONE_MIB = 1024 * 1024;
 const ADMIN_USER = 'admin';
+/** Sent by the console with every request (lower case: node's header names). */
+const CONSOLE_HEADER = 'x-pbx-console';
 
 /**
  * The REST API on node:http. Request path: route lookup (404/405) → admin password (401) → same-origin
@@ -28,6 +34,9 @@ const ADMIN_USER = 'admin';
 export class ApiServer {
   readonly server: http.Server;
   readonly adminPassword: AdminPassword;
+  readonly sessions: SessionStore;
+  readonly events: LiveEvents;
+  private readonly files: ConsoleFiles | undefined;
   private readonly log: Logger;
   private readonly router: Router;
   private readonly bodyLimit: number;
@@ -36,7 +45,16 @@ export class ApiServer {
     this.log = options.log;
     this.bodyLimit = options.bodyLimitBytes ?? ONE_MIB;
     this.adminPassword = new AdminPassword(options.settings, options.log, options.authCacheMs);
+    this.sessions = new SessionStore({ idleMs: (options.sessionIdleMinutes ?? 30) * 60_000 });
+    this.events = options.events ?? new LiveEvents();
+    this.files = options.consoleDir !== undefined ? new ConsoleFiles(options.consoleDir) : undefined;
     const routes: Route[] = [
+      ...consoleRoutes({
+        adminPassword: this.adminPassword,
+        sessions: this.sessions,
+        advertise: options.advertise ?? (() => options.settings.get(ADVERTISE_SETTING) ?? ''),
+        saveAdvertise: options.saveAdvertise ?? ((a) => options.settings.set(ADVERTISE_SETTING, a)),
+      }),
       ...statusRoutes(options.sources),
       ...userImportRoutes(options.directory),
       ...userRoutes(options.directory),
@@ -59,7 +77,9 @@ export class ApiServer {
       this.log.info('admin password stored from the first-run setting');
     }
     if (!this.adminPassword.isSet()) {
-      this.log.warn('no admin password is set: the API refuses every request except /api/health');
+      this.log.info(
+        'no admin password is set yet: open the console to choose one (the API refuses requests until then)',
+      );
     }
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
@@ -80,6 +100,7 @@ export class ApiServer {
 
   /** Stops listening and drops idle keep-alive connections; WebSocket connections are the owner's to close. */
   close(): Promise<void> {
+    this.events.close();
     if (!this.server.listening) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.server.close((err) => (err ? reject(err) : resolve()));
@@ -94,6 +115,20 @@ export class ApiServer {
     const q = rawUrl.indexOf('?');
     const rawPath = normalizePath(q < 0 ? rawUrl : rawUrl.slice(0, q));
     const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
+    if (this.files && rawPath !== '/api' && !rawPath.startsWith('/api/') && rawPath !== '/ws') {
+      this.files.serve(req, res, rawPath);
+      return;
+    }
+    if (rawPath === '/api/events' && method === 'GET') {
+      try {
+        await this.authenticate(req);
+      } catch (err) {
+        writeResponse(res, this.failure(err, method, rawPath));
+        return;
+      }
+      this.events.attach(res);
+      return;
+    }
     let response: ApiResponse;
     try {
       response = await this.dispatch(req, method, rawPath, query);
@@ -130,7 +165,7 @@ export class ApiServer {
       const origin = foreignOrigin(req);
       if (origin !== null) throw ApiErrors.crossOrigin(origin);
     }
-    const ctx: RouteContext = { params, query, json: {}, text: '', log: this.log };
+    const ctx: RouteContext = { params, query, json: {}, text: '', log: this.log, req };
     const kind = route.body ?? 'none';
     if (kind !== 'none') {
       const body = await readBody(req, this.bodyLimit);
@@ -140,10 +175,17 @@ export class ApiServer {
     return await route.handle(ctx);
   }
 
+  /** A console session cookie or the admin password (HTTP Basic) lets a request in. */
   private async authenticate(req: http.IncomingMessage): Promise<void> {
     if (!this.adminPassword.isSet()) throw ApiErrors.noAdminPassword();
+    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (token !== undefined && this.sessions.touch(token)) return;
     const credentials = parseBasicAuth(req.headers.authorization);
-    if (!credentials) throw ApiErrors.authRequired();
+    if (!credentials) {
+      if (req.headers[CONSOLE_HEADER] !== undefined || req.headers.accept === 'text/event-stream')
+        throw ApiErrors.sessionRequired();
+      throw ApiErrors.authRequired();
+    }
     const userOk = safeEqual(credentials.user, ADMIN_USER);
     const passwordOk = await this.adminPassword.verify(credentials.password);
     if (!userOk || !passwordOk) {

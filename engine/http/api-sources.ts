@@ -39,4 +39,8 @@ export interface ApiSources {
   unblockAddress(address: string): boolean;
   /** Calls in progress, with live media statistics where the relay has them. */
   calls(): unknown[] | Promise<unknown[]>;
+  /** The dashboard's summary (see EngineStatus). */
+  status(): unknown;
+  /** The SIP messages kept for a recent call, oldest first; undefined when none are kept. */
+  callTrace(callId: string): readonly unknown[] | undefined;
 }

@@ -137,6 +137,18 @@ export function cdrRoutes(cdr: CdrRepository | undefined): Route[] {
     },
     {
       method: 'GET',
+      path: '/api/cdr/:id',
+      handle: ({ params }) => {
+        const raw = params.id ?? '';
+        const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+        if (!Number.isSafeInteger(id)) throw invalid('id', `${quote(raw)} is not a call record number`);
+        const record = store().get(id);
+        if (!record) throw ApiErrors.cdrNotFound(id);
+        return jsonResponse(200, record);
+      },
+    },
+    {
+      method: 'GET',
       path: '/api/cdr/export',
       // Read in keyset chunks with the event loop given back between them: SIP keeps flowing during a large
       // export and calls ending meanwhile are written (the file holds those that sort after the export's

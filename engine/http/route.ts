@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/index.js';
 import type { ApiResponse } from './api-response.js';
 
@@ -15,6 +16,8 @@ export interface RouteContext {
   /** The UTF-8 text for `body: 'text'` routes, else ''. */
   text: string;
   log: Logger;
+  /** The HTTP request itself (cookies, source address); absent in handler unit tests. */
+  req?: IncomingMessage;
 }
 
 export interface Route {
@@ -22,7 +25,7 @@ export interface Route {
   /** e.g. `/api/users/:extension`. */
   path: string;
   body?: RouteBody;
-  /** Answered without the admin password (health only). */
+  /** Answered without the admin password or a session (health, login, first-run setup). */
   public?: boolean;
   handle(ctx: RouteContext): ApiResponse | Promise<ApiResponse>;
 }

@@ -1,4 +1,5 @@
 import type { ApiSources } from './api-sources.js';
+import { ApiErrors } from './api-errors.js';
 import { jsonResponse } from './api-response.js';
 import type { Route } from './route.js';
 
@@ -24,7 +25,18 @@ export function statusRoutes(sources: ApiSources): Route[] {
         }
       },
     },
+    { method: 'GET', path: '/api/status', handle: () => jsonResponse(200, sources.status()) },
     { method: 'GET', path: '/api/registrations', handle: () => jsonResponse(200, sources.registrations()) },
     { method: 'GET', path: '/api/calls', handle: async () => jsonResponse(200, await sources.calls()) },
+    {
+      method: 'GET',
+      path: '/api/calls/:callId/trace',
+      handle: ({ params }) => {
+        const callId = params.callId ?? '';
+        const messages = sources.callTrace(callId);
+        if (!messages) throw ApiErrors.traceNotKept(callId);
+        return jsonResponse(200, { callId, messages });
+      },
+    },
   ];
 }

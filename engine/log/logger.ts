@@ -51,6 +51,7 @@ export class Logger {
       line = JSON.stringify({ t: record.t, level, cat: this.category, msg });
     }
     this.root.sink.write(line + '\n');
+    if (RANK[level] >= RANK.warn) this.root.noteProblem(level, this.category, msg);
   }
 }
 
@@ -60,11 +61,42 @@ function errorReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** A warning or error as the console's status panel shows it. */
+export interface LoggedProblem {
+  /** ISO 8601. */
+  time: string;
+  level: 'warn' | 'error';
+  category: string;
+  message: string;
+}
+
+const KEPT_PROBLEMS = 50;
+
 export class LogRoot {
+  /** The latest warnings and errors, newest last, for the console's system status. */
+  readonly problems: LoggedProblem[] = [];
+  /** Errors logged since start. */
+  errorCount = 0;
+  private readonly problemListeners: ((p: LoggedProblem) => void)[] = [];
+
   constructor(
     public level: LogLevel = 'info',
     public sink: LogSink = stderrSink,
   ) {}
+
+  onProblem(listener: (p: LoggedProblem) => void): void {
+    this.problemListeners.push(listener);
+  }
+
+  /** Called by loggers for warnings and errors that were written. */
+  noteProblem(level: LogLevel, category: string, message: string): void {
+    if (level !== 'warn' && level !== 'error') return;
+    if (level === 'error') this.errorCount++;
+    const p: LoggedProblem = { time: new Date().toISOString(), level, category, message };
+    this.problems.push(p);
+    if (this.problems.length > KEPT_PROBLEMS) this.problems.shift();
+    for (const l of this.problemListeners) l(p);
+  }
 
   logger(category: string): Logger {
     return new Logger(category, this);

@@ -238,6 +238,13 @@ export class CdrRepository {
     return fromRow({ id, ...row });
   }
 
+  /** One record by its id, or undefined. */
+  get(id: number): CdrRecord | undefined {
+    const row = this.statement('by-id', () => 'SELECT * FROM cdr WHERE id = @id').get({ id }) as
+      CdrRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
   /** One page of records, newest first, and the cursor of the next (older) page. */
   query(filter: CdrFilter = {}): CdrPage {
     const asked =

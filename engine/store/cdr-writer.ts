@@ -10,6 +10,8 @@ import type { Database } from './database-types.js';
 export class CdrWriter {
   private queue: NewCdr[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Told after each batch is written (the console's call log refreshes). */
+  onWritten: (() => void) | undefined;
 
   constructor(
     private readonly db: Database,
@@ -46,5 +48,6 @@ export class CdrWriter {
         }
       }
     }
+    this.onWritten?.();
   }
 }

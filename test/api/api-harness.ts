@@ -33,6 +33,14 @@ export class StubSources implements ApiSources {
   calls() {
     return this.callList;
   }
+  statusView: Record<string, unknown> = { ok: true };
+  status() {
+    return this.statusView;
+  }
+  traces = new Map<string, unknown[]>();
+  callTrace(callId: string) {
+    return this.traces.get(callId);
+  }
 }
 
 export interface Harness {
@@ -67,6 +75,8 @@ export async function startHarness(
     logRoot?: LogRoot;
     /** Serve /api/cdr from a real CdrRepository on the same database; true by default. */
     cdr?: boolean;
+    /** A built console to serve at / (see ConsoleFiles). */
+    consoleDir?: string;
   } = {},
 ): Promise<Harness> {
   const tmp = options.dir ?? tempDir();
@@ -84,6 +94,7 @@ export async function startHarness(
     sources,
     cdr,
     adminPasswordOnFirstRun: 'password' in options ? options.password : PASSWORD,
+    consoleDir: options.consoleDir,
   });
   await api.listen(0, '127.0.0.1');
   const port = (api.server.address() as AddressInfo).port;

@@ -30,6 +30,8 @@ export interface EngineOptions {
   httpPort?: number;
   args?: string[];
   env?: Record<string, string>;
+  /** Start like a fresh install: no admin password, so the console's first-run wizard shows. */
+  firstRun?: boolean;
 }
 
 /** Starts the headless service exactly as a user does (`node dist/engine/cli.js`), waits for /api/health. */
@@ -50,8 +52,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     String(sipPort),
     '--http-port',
     String(httpPort),
-    '--admin-password',
-    password,
+    ...(opts.firstRun ? [] : ['--admin-password', password]),
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
@@ -63,13 +64,14 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   child.stdout!.on('data', () => undefined);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${httpPort}`;
-  const auth = 'Basic ' + Buffer.from(`admin:${password}`).toString('base64');
   const api = async <T>(
     method: string,
     urlPath: string,
     body?: unknown,
     contentType?: string,
   ): Promise<{ status: number; body: T }> => {
+    // The password may change after start (the first-run wizard chooses one): read it at each call.
+    const auth = 'Basic ' + Buffer.from(`admin:${engine.password}`).toString('base64');
     const headers: Record<string, string> = { authorization: auth };
     let payload: string | undefined;
     if (body !== undefined) {
@@ -104,7 +106,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
+  const engine: RunningEngine = {
     pid: child.pid!,
     sipPort,
     httpPort,
@@ -123,6 +125,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
       return code;
     },
   };
+  return engine;
 }
 
 export function cleanup(dir: string): void {

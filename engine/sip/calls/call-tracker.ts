@@ -28,6 +28,8 @@ export class CallTracker implements ProxySupplement {
   readonly name = 'call-tracker';
   private readonly calls = new Map<string, Call>();
   private readonly endedListeners: Array<(call: Call) => void> = [];
+  /** Told when a call starts or changes state (ringing, answered); the console's live view listens. */
+  onCallChanged: ((call: Call) => void) | undefined;
 
   constructor(private readonly d: CallTrackerDeps) {}
 
@@ -80,6 +82,7 @@ export class CallTracker implements ProxySupplement {
         },
       };
       this.calls.set(call.callId, call);
+      this.onCallChanged?.(call);
       return;
     }
     const call = this.calls.get(callIdOf(req));
@@ -95,7 +98,10 @@ export class CallTracker implements ProxySupplement {
     if (!call) return;
     if (req.method === 'INVITE' && !ctx.inDialog && call.state !== 'answered' && call.state !== 'ended') {
       if (res.status < 200) {
-        if (res.status > 100) call.state = 'ringing';
+        if (res.status > 100 && call.state !== 'ringing') {
+          call.state = 'ringing';
+          this.onCallChanged?.(call);
+        }
         return;
       }
       if (res.status < 300) {
@@ -105,6 +111,7 @@ export class CallTracker implements ProxySupplement {
         call.calleeTag = tagOf(res.headers.get('To') ?? '');
         call.dialog.calleeContact = contactOf(res.headers.get('Contact'));
         call.dialog.calleeTo = res.headers.get('To');
+        this.onCallChanged?.(call);
         return;
       }
       // A 401/407 from the callee side is a step of the same attempt, not its end.

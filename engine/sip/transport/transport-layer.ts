@@ -26,6 +26,11 @@ export interface TransportStats {
   sendFailures: number;
 }
 
+/** Watches messages crossing the transport layer; must be cheap and must not throw. */
+export interface MessageTap {
+  message(direction: 'in' | 'out', msg: SipMessage, data: Buffer, flow: Flow): void;
+}
+
 /**
  * The transport layer (RFC 3261 §18) over all listening transports. Below it, sockets; above it, the
  * transaction layer. It stamps `received`/`rport` on incoming requests (§18.2.1, RFC 3581), answers
@@ -42,6 +47,8 @@ export class TransportLayer implements TransportDelegate {
     sendFailures: 0,
   };
   user: TransportUser | undefined;
+  /** Sees every well-formed message in and out (the console's call traces). */
+  tap: MessageTap | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -70,6 +77,7 @@ export class TransportLayer implements TransportDelegate {
         return;
       }
       const msg = result.message;
+      this.tap?.message('in', msg, raw, flow);
       if (msg.kind === 'request') {
         this.stampReceived(msg, flow);
         this.user?.receiveRequest(msg, flow);
@@ -138,6 +146,7 @@ export class TransportLayer implements TransportDelegate {
     const data = serializeMessage(msg);
     if (this.trace)
       this.log.info('send', { to: flowSource(flow), transport: flow.transport, sip: data.toString('utf8') });
+    this.tap?.message('out', msg, data, flow);
     const sent = t.send(data, flow);
     if (typeof sent === 'boolean') return this.counted(sent);
     return sent.then((ok) => this.counted(ok));
