@@ -326,12 +326,6 @@ export class Engine {
     };
   }
 
-  /** Where a browser on this PC reaches the console. */
-  consoleUrl(): string {
-    const host = this.config.bind === '0.0.0.0' ? '127.0.0.1' : this.config.bind;
-    return `http://${host}:${this.config.httpPort}/`;
-  }
-
   registrations(): RegistrationView[] {
     const now = Date.now();
     return this.location.all(now).map((b) => ({

@@ -32,26 +32,11 @@ export function consoleUrl(config: Pick<EngineConfig, 'bind' | 'httpPort'>): str
   return `http://${host}:${config.httpPort}/`;
 }
 
-/**
- * The in-process engine behind the `DesktopEngine` face. Uses `engine.status()` where the engine has it;
- * an engine without it is summarised from its registrations, directory and calls.
- */
+/** The in-process engine behind the `DesktopEngine` face. */
 export function desktopEngine(engine: Engine): DesktopEngine {
-  const maybe = engine as Engine & { status?: () => TrayStatus };
   return {
     consoleUrl: consoleUrl(engine.config),
     stop: () => engine.stop(),
-    status: () => {
-      if (typeof maybe.status === 'function') return maybe.status();
-      const bindings = engine.registrations();
-      return {
-        ok: engine.health().ok,
-        registeredPhones: bindings.length,
-        registeredUsers: new Set(bindings.map((b) => b.extension)).size,
-        users: engine.directory.count(),
-        callsInProgress: engine.calls.inProgress().length,
-        errors: (engine.logRoot as { errorCount?: number }).errorCount ?? 0,
-      };
-    },
+    status: () => engine.status(),
   };
 }

@@ -15,7 +15,7 @@ type Phase = 'loading' | 'offline' | 'setup' | 'login' | 'console';
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/users', label: 'Users' },
-  { to: '/registrations', label: 'Phones' },
+  { to: '/registrations', label: 'Registrations' },
   { to: '/calls', label: 'Call log' },
 ];
 

@@ -126,7 +126,7 @@ describe('console (Chromium, real engine, sipp phones)', () => {
     // Same page, not reloaded: the marker set before the REGISTER is still there.
     assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42);
     await screenshot(page, '04-dashboard-registered');
-    await page.getByRole('link', { name: 'Phones' }).click();
+    await page.getByRole('link', { name: 'Registrations' }).click();
     const row = page.getByTestId('registrations-table').getByRole('row', { name: /201/ });
     await row.waitFor();
     assert.match(await row.innerText(), /UDP/);
@@ -287,7 +287,7 @@ describe('console (Chromium, real engine, sipp phones)', () => {
     const pages: [string, string][] = [
       ['/', 'Dashboard'],
       ['/users', 'Users'],
-      ['/registrations', 'Phones'],
+      ['/registrations', 'Registrations'],
       ['/calls', 'Call log'],
       [`/calls/${cdr.id}`, 'Call from 201 to 202'],
     ];

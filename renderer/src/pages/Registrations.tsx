@@ -14,7 +14,7 @@ export function Registrations() {
   return (
     <>
       <PageHeader
-        title="Phones"
+        title="Registrations"
         intro="Which phone is logged in for which extension, from where, and since when. A phone that stops answering keep-alive checks shows as unreachable."
       />
       {regs.error ? <Notice kind="error">{regs.error}</Notice> : null}
