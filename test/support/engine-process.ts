@@ -34,6 +34,21 @@ export interface EngineOptions {
   firstRun?: boolean;
 }
 
+/** The flags that put an engine on loopback at the given ports (tests never listen on other addresses). */
+export function loopbackFlags(sipPort: number, httpPort: number, password?: string): string[] {
+  return [
+    '--bind',
+    '127.0.0.1',
+    '--advertise',
+    '127.0.0.1',
+    '--sip-port',
+    String(sipPort),
+    '--http-port',
+    String(httpPort),
+    ...(password === undefined ? [] : ['--admin-password', password]),
+  ];
+}
+
 /** Starts the headless service exactly as a user does (`node dist/engine/cli.js`), waits for /api/health. */
 export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngine> {
   const sipPort = opts.sipPort ?? (await freePort());
@@ -44,15 +59,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     path.join(repoRoot, 'dist', 'engine', 'cli.js'),
     '--data-dir',
     dataDir,
-    '--bind',
-    '127.0.0.1',
-    '--advertise',
-    '127.0.0.1',
-    '--sip-port',
-    String(sipPort),
-    '--http-port',
-    String(httpPort),
-    ...(opts.firstRun ? [] : ['--admin-password', password]),
+    ...loopbackFlags(sipPort, httpPort, opts.firstRun ? undefined : password),
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
