@@ -14,5 +14,11 @@ export interface BuiltinRelayOptions {
   mediaTimeoutSeconds?: number;
   /** Once a phone's source is latched, drop packets from any other source. Default false. */
   strictSource?: boolean;
+  /**
+   * What forwards packets: `native`, the C addon's threads (epoll, recvmmsg/sendmmsg; native/relay.c), or
+   * `js`, Node worker threads with dgram sockets. Default: native when the addon is built, else js (with a
+   * log line saying why). `native` when it is not built falls back to js the same way.
+   */
+  engine?: 'native' | 'js';
   log: Logger;
 }
