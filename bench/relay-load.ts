@@ -7,6 +7,11 @@
 //
 //   node dist/bench/relay-load.js [--calls 100,300,1000] [--seconds 10] [--workers N] [--no-baseline]
 //                                 [--generator python|node] [--sockets K] [--relay builtin|rtpengine|both]
+//                                 [--sip-probe RATE]
+//
+// --sip-probe RATE then starts the whole engine in this process and measures SIP OPTIONS response times
+// (p50/p99, from a separate probe process at RATE per second) with its relay idle and while it carries the
+// largest call count (bench/sip-under-media.ts).
 //
 // --relay rtpengine|both drives rtpengine (userspace, started with ../shared/rig/rtpengine/run.sh, ng on
 // NG_PORT or 22222, media 30000-39999) through the RtpengineDriver with the same generator and load, its
@@ -18,8 +23,7 @@
 // The default generator is bench/relay_load_generator.py (an epoll loop like the rig's relay_load.py): it
 // spends less CPU per packet than a Node one, which matters when generator and relay share two cores.
 // Compare with the rig's relay_load.py (README, "Relay load probe") at the same offered load.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -29,7 +33,8 @@ import { BuiltinRelay, type RelayDriver } from '../engine/media/index.js';
 import { RtpengineDriver } from '../engine/media/rtpengine/rtpengine-driver.js';
 import { figure, note } from './bench-output.js';
 import { cpuSeconds } from './proc-stats.js';
-import type { GeneratorReply } from './relay-load-generator.js';
+import { Generator, setUpCalls } from './relay-generator.js';
+import { sipUnderMedia } from './sip-under-media.js';
 
 interface Options {
   calls: number[];
@@ -40,6 +45,8 @@ interface Options {
   /** Generator sockets (legs share them round-robin); 0 = one per leg. */
   sockets: number;
   relay: 'builtin' | 'rtpengine' | 'both';
+  /** OPTIONS per second of the SIP responsiveness probe under the largest media load; 0 = no probe. */
+  sipProbe: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -51,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     generator: 'python',
     sockets: 0,
     relay: 'builtin',
+    sipProbe: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -60,6 +68,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--workers' && v) o.workers = Number(v);
     else if (a === '--generator' && (v === 'python' || v === 'node')) o.generator = v;
     else if (a === '--sockets' && v) o.sockets = Number(v);
+    else if (a === '--sip-probe' && v) o.sipProbe = Number(v);
     else if (a === '--relay' && (v === 'builtin' || v === 'rtpengine' || v === 'both')) o.relay = v;
     else if (a === '--no-baseline') {
       o.baseline = false;
@@ -68,50 +77,6 @@ function parseArgs(argv: string[]): Options {
     i++;
   }
   return o;
-}
-
-const sdp = (port: number): string =>
-  `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n` +
-  `m=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n`;
-const mPort = (s: string): number => Number(/^m=audio (\d+)/m.exec(s)?.[1]);
-
-class Generator {
-  private readonly child: ChildProcess;
-  private waiting: ((msg: GeneratorReply) => void) | undefined;
-
-  constructor(kind: 'python' | 'node') {
-    const [command, script] =
-      kind === 'python'
-        ? ['python3', fileURLToPath(new URL('../../bench/relay_load_generator.py', import.meta.url))]
-        : [process.execPath, fileURLToPath(new URL('./relay-load-generator.js', import.meta.url))];
-    this.child = spawn(command, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
-    readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w?.(JSON.parse(line) as GeneratorReply);
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  next<T extends GeneratorReply['type']>(type: T): Promise<Extract<GeneratorReply, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      this.waiting = (msg) =>
-        msg.type === type
-          ? resolve(msg as Extract<GeneratorReply, { type: T }>)
-          : reject(new Error(msg.type));
-    });
-  }
-
-  command(cmd: object): void {
-    this.child.stdin!.write(JSON.stringify(cmd) + '\n');
-  }
-
-  close(): void {
-    this.command({ type: 'close' });
-  }
 }
 
 /** Kernel UDP counters (Linux /proc/net/snmp): receive-buffer overflows anywhere on the machine. */
@@ -246,14 +211,8 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
   try {
     gen.command({ type: 'open', legs: 2 * calls, sockets: o.sockets || 2 * calls });
     const { ports } = await gen.next('ports');
-    const targets: number[] = [];
     const setupStart = performance.now();
-    for (let c = 0; c < calls; c++) {
-      const key = { callId: `load-${c}`, fromTag: 'a', toTag: 'b', signallingAddress: '127.0.0.1' };
-      const offer = await relay.driver.offer({ ...key, sdp: sdp(ports[2 * c]!), from: 'caller' });
-      const answer = await relay.driver.answer({ ...key, sdp: sdp(ports[2 * c + 1]!), from: 'callee' });
-      targets.push(mPort(answer), mPort(offer)); // the caller leg sends to the answer's port, the callee to the offer's
-    }
+    const targets = await setUpCalls(relay.driver, ports);
     const setupMs = performance.now() - setupStart;
     note(
       `${calls} calls set up in ${setupMs.toFixed(0)} ms (${kind}, ${o.generator} generator, ` +
@@ -324,3 +283,11 @@ for (const calls of options.calls) {
       'x',
     );
 }
+if (options.sipProbe > 0)
+  await sipUnderMedia({
+    calls: Math.max(...options.calls),
+    seconds: options.seconds,
+    rate: options.sipProbe,
+    generator: options.generator,
+    workers: options.workers,
+  });

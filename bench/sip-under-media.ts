@@ -1,0 +1,102 @@
+// SIP responsiveness while the built-in relay carries a heavy media load (issue 3): the engine runs in
+// this process, as in production (SIP stack, control and relay together); `calls` calls are anchored in
+// its relay and driven by the generator process, while a separate probe process (bench/sip-probe.ts)
+// sends OPTIONS at a fixed modest rate and times the answers. The same probe first runs with the relay idle.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { defaultConfig } from '../engine/config/engine-config.js';
+import { Engine } from '../engine/engine.js';
+import { LogRoot } from '../engine/log/index.js';
+import { figure, note } from './bench-output.js';
+import { Generator, setUpCalls } from './relay-generator.js';
+import type { SipProbeResult } from './sip-probe.js';
+import { freePort } from '../test/support/ports.js';
+
+export interface SipUnderMediaOptions {
+  calls: number;
+  seconds: number;
+  /** OPTIONS per second. */
+  rate: number;
+  generator: 'python' | 'node';
+  workers: number | undefined;
+}
+
+function runProbe(sipPort: number, rate: number, seconds: number): Promise<SipProbeResult> {
+  const script = fileURLToPath(new URL('./sip-probe.js', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [script, '--target', `127.0.0.1:${sipPort}`, '--rate', String(rate), '--seconds', String(seconds)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    readline
+      .createInterface({ input: child.stdout })
+      .once('line', (l) => resolve(JSON.parse(l) as SipProbeResult));
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`sip-probe exited with ${code}`));
+    });
+  });
+}
+
+function report(name: string, r: SipProbeResult): void {
+  note(
+    `${name}: ${r.answered} of ${r.sent} OPTIONS answered, p50 ${r.p50.toFixed(3)} ms, ` +
+      `p99 ${r.p99.toFixed(3)} ms, max ${r.max.toFixed(3)} ms`,
+  );
+  figure(`${name}_p50`, r.p50, 'ms');
+  figure(`${name}_p99`, r.p99, 'ms');
+  figure(`${name}_unanswered`, r.sent - r.answered, 'requests');
+}
+
+export async function sipUnderMedia(o: SipUnderMediaOptions): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'officepbx-bench-'));
+  const config = {
+    ...defaultConfig(),
+    dataDir,
+    bind: '127.0.0.1',
+    advertise: '127.0.0.1',
+    sipPort: await freePort(),
+    httpPort: await freePort(),
+    rtpPortMin: 20000, // below the kernel's ephemeral range, where the generator's own sockets land
+    rtpPortMax: 29999,
+    logLevel: 'warn' as const,
+    qualifyInterval: 0,
+    mediaTimeout: 0,
+    relayWorkers: o.workers ?? 0,
+  };
+  const engine = await Engine.start(config, new LogRoot('warn'));
+  const gen = new Generator(o.generator);
+  try {
+    const relay = engine.relay;
+    if (!relay) throw new Error('the engine has no media relay');
+    const probeSeconds = Math.max(2, o.seconds - 2);
+    const idle = await runProbe(config.sipPort, o.rate, probeSeconds);
+    report('sip_options_idle', idle);
+
+    gen.command({ type: 'open', legs: 2 * o.calls, sockets: 2 * o.calls });
+    const { ports } = await gen.next('ports');
+    const targets = await setUpCalls(relay, ports);
+    note(`${o.calls} calls anchored in the engine's relay; OPTIONS at ${o.rate}/s while media flows`);
+    gen.command({ type: 'run', targets, seconds: o.seconds });
+    await gen.next('started');
+    const [loaded, result] = await Promise.all([
+      runProbe(config.sipPort, o.rate, probeSeconds),
+      gen.next('result'),
+    ]);
+    note(
+      `media during the probe: ${(result.received / result.seconds).toFixed(0)} packets/s forwarded, ` +
+        `loss ${(((result.sent - result.received) / Math.max(1, result.sent)) * 100).toFixed(4)}%`,
+    );
+    figure(`sip_options_media_${o.calls}_calls_forwarded_pps`, result.received / result.seconds, 'packets/s');
+    report(`sip_options_media_${o.calls}_calls`, loaded);
+    figure(`sip_options_media_${o.calls}_calls_p99_vs_idle`, loaded.p99 / idle.p99, 'x');
+  } finally {
+    gen.close();
+    await engine.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
