@@ -55,4 +55,7 @@ if (!fresh) {
   }
 }
 fs.mkdirSync(path.dirname(target), { recursive: true });
-fs.copyFileSync(built, target);
+// Copy, then rename over the old file: a running relay has the old one mapped, and overwriting it in place
+// would crash that process.
+fs.copyFileSync(built, `${target}.tmp`);
+fs.renameSync(`${target}.tmp`, target);

@@ -8,7 +8,7 @@ export interface BuiltinRelayOptions {
   /** `--rtp-ports A-B`: RTP on even ports, RTCP on the odd port above each. */
   portMin: number;
   portMax: number;
-  /** Forwarding threads; default one per core (os.availableParallelism()). */
+  /** Forwarding threads; default one with the native addon, else one per core (os.availableParallelism()). */
   workers?: number;
   /** Report a call through onMediaTimeout after this long with no packet either way; 0 = never. Default 60. */
   mediaTimeoutSeconds?: number;

@@ -27,6 +27,9 @@ import {
   type WorkerDirectionStats,
 } from './worker-protocol.js';
 
+/** Forwarding threads of the native addon unless told otherwise (`--relay-workers`). */
+const NATIVE_THREADS = 1;
+
 /** Attempts to replace port pairs another program holds before the offer fails with 503. */
 const BIND_ATTEMPTS = 4;
 
@@ -78,7 +81,11 @@ export class BuiltinRelay implements RelayDriver {
     if (!isIPv4(options.bind)) throw new RangeError(`bind: "${options.bind}" is not an IPv4 address`);
     this.advertise = options.advertise;
     this.pool = new PortPool(options.portMin, options.portMax);
-    const count = options.workers ?? os.availableParallelism();
+    const native = options.engine === 'js' ? null : loadNativeRelay();
+    const addon = native?.addon;
+    // One native thread forwards well over 100,000 packets/s; a second one only adds wakeups (and CPU per
+    // packet) below that. Node worker threads cost several times more per packet: one per core.
+    const count = options.workers ?? (addon ? NATIVE_THREADS : os.availableParallelism());
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(`workers: ${count} is not a positive integer`);
     const timeout = options.mediaTimeoutSeconds ?? 60;
@@ -90,8 +97,6 @@ export class BuiltinRelay implements RelayDriver {
       debug: this.log.enabled('debug'),
     };
     const delegate = { onMediaTimeout: (handle: number) => this.mediaTimedOut(handle) };
-    const native = options.engine === 'js' ? null : loadNativeRelay();
-    const addon = native?.addon;
     if (native && !addon)
       this.log.warn('native media relay not available; forwarding in Node worker threads instead', {
         reason: native.reason,

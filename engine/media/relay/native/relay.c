@@ -312,7 +312,8 @@ static void forward_batch(relay_t *r, leg_t *l, int what, int n, double now) {
   r->forwarded += out;
 }
 
-static void handle_ready(relay_t *r, leg_t *l, int what, double now) {
+/* Reads what is waiting on one socket. Arrival time is taken per read (jitter), not per epoll batch. */
+static void handle_ready(relay_t *r, leg_t *l, int what) {
   for (int round = 0; round < 8; round++) {
     int fd = l->fd[what];
     if (fd < 0) return;
@@ -325,7 +326,7 @@ static void handle_ready(relay_t *r, leg_t *l, int what, double now) {
       if (n < 0 && errno == ECONNREFUSED) continue; /* an ICMP error queued on the socket: read on */
       return;
     }
-    forward_batch(r, l, what, n, now);
+    forward_batch(r, l, what, n, now_ms());
     if (n < BATCH) return;
   }
 }
@@ -352,7 +353,6 @@ static void *forward_loop(void *arg) {
       pthread_mutex_unlock(&r->lock);
       break;
     }
-    double now = now_ms();
     for (int i = 0; i < n; i++) {
       uint64_t tag = evs[i].data.u64;
       if (tag == 0) {
@@ -362,7 +362,7 @@ static void *forward_loop(void *arg) {
         continue;
       }
       leg_t *l = (leg_t *)(uintptr_t)(tag & ~(uint64_t)1);
-      handle_ready(r, l, (int)(tag & 1), now);
+      handle_ready(r, l, (int)(tag & 1));
     }
     free_graveyard(r);
     pthread_mutex_unlock(&r->lock);
