@@ -419,6 +419,55 @@ for (const engine of RELAY_ENGINES) {
     });
   });
 
+  describe(`BuiltinRelay under traffic [${engine}]`, () => {
+    it('ends and re-creates calls while packets pour into their ports, and leaks nothing', async () => {
+      const r = relay(31620, 31659, { workers: 2 }); // 20 pairs: 10 calls at a time
+      const [a, b] = [await Phone.open(), await Phone.open()];
+      const flood = dgram.createSocket('udp4');
+      const packet = rtp(1, 160, 0x77);
+      let flooding = true;
+      let sent = 0;
+      let back = 0;
+      // Each leg latches to the flood's socket (it sends to every port): forwarded packets come back to it.
+      flood.on('message', () => back++);
+      // Every relay port of the range, RTP and RTCP, about 40,000 packets/s, for as long as the cycles run.
+      const pump = (async () => {
+        while (flooding && sent < 400_000) {
+          for (let port = 31620; port < 31660; port++) flood.send(packet, port, LOOPBACK);
+          sent += 40;
+          await sleep(1);
+        }
+      })();
+      try {
+        let live: Call[] = [];
+        for (let round = 0; round < 30; round++) {
+          while (live.length < 10) live.push(await connect(r, a, b));
+          await sleep(5); // let packets through the calls that are up
+          const ending = live.splice(0, 5);
+          await Promise.all(ending.map((c) => r.delete(c.key)));
+        }
+        await Promise.all(live.map((c) => r.delete(c.key)));
+        flooding = false;
+        await pump;
+        const usage = await r.usage();
+        assert.equal(usage.portPairs.free, 20, 'every pair back in the pool');
+        assert.deepEqual(
+          usage.workers.map((w) => w.sockets),
+          [0, 0],
+          'no socket left open',
+        );
+        assert.ok(back > 0, 'packets were forwarded during the cycles');
+      } finally {
+        flooding = false;
+        await pump;
+        flood.close();
+        a.close();
+        b.close();
+        await r.close();
+      }
+    });
+  });
+
   describe(`BuiltinRelay close() [${engine}]`, () => {
     it('closes every socket and ends the worker threads', async () => {
       const before = threads();
