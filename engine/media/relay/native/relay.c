@@ -10,9 +10,10 @@
  * JavaScript relay (relay-leg.ts, source-latch.ts, rtp-receive-stats.ts) line for line: keep the two in step.
  *
  * Locking: one mutex per instance. The thread waits in epoll_wait() without it and holds it while it handles
- * one batch of events; every call from JavaScript takes it. A stream removed by JavaScript is unlinked and its
- * sockets closed at once, but freed only by the thread after its next batch, so an event already taken from
- * epoll never points at freed memory.
+ * one ready socket; every call from JavaScript takes it, except the periodic poll, which tries and comes back
+ * later rather than wait. A stream removed by JavaScript is unlinked and its sockets closed at once, but freed
+ * only by the thread after its current batch of events, so an event already taken from epoll never points at
+ * freed memory.
  *
  * Only node_api.h (ABI-stable N-API): the same binary loads in Node and in Electron.
  */
@@ -348,11 +349,7 @@ static void *forward_loop(void *arg) {
   for (;;) {
     int n = epoll_wait(r->epfd, evs, MAX_EVENTS, -1);
     if (n < 0 && errno != EINTR) break;
-    pthread_mutex_lock(&r->lock);
-    if (r->stopping) {
-      pthread_mutex_unlock(&r->lock);
-      break;
-    }
+    /* The lock is taken per socket, not per batch, so that JavaScript never waits behind a whole batch. */
     for (int i = 0; i < n; i++) {
       uint64_t tag = evs[i].data.u64;
       if (tag == 0) {
@@ -362,10 +359,16 @@ static void *forward_loop(void *arg) {
         continue;
       }
       leg_t *l = (leg_t *)(uintptr_t)(tag & ~(uint64_t)1);
-      handle_ready(r, l, (int)(tag & 1));
+      pthread_mutex_lock(&r->lock);
+      if (!r->stopping) handle_ready(r, l, (int)(tag & 1));
+      pthread_mutex_unlock(&r->lock);
     }
+    pthread_mutex_lock(&r->lock);
+    int stopping = r->stopping;
+    /* Streams removed while this batch was taken from epoll are freed only now: no event of it is left. */
     free_graveyard(r);
     pthread_mutex_unlock(&r->lock);
+    if (stopping) break;
   }
   return NULL;
 }
@@ -891,7 +894,13 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
   napi_create_object(env, &o);
   napi_create_array(env, &timeouts);
   napi_create_array(env, &events);
-  pthread_mutex_lock(&r->lock);
+  /* Never wait for the forwarding thread here (it may be descheduled holding the lock): poll again later. */
+  if (pthread_mutex_trylock(&r->lock) != 0) {
+    set_num(env, o, "eventsLost", 0);
+    napi_set_named_property(env, o, "timeouts", timeouts);
+    napi_set_named_property(env, o, "events", events);
+    return o;
+  }
   double now = now_ms();
   uint32_t k = 0;
   if (limit > 0)
