@@ -23,17 +23,12 @@
 // The default generator is bench/relay_load_generator.py (an epoll loop like the rig's relay_load.py): it
 // spends less CPU per packet than a Node one, which matters when generator and relay share two cores.
 // Compare with the rig's relay_load.py (README, "Relay load probe") at the same offered load.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { LogRoot } from '../engine/log/index.js';
-import { BuiltinRelay, type RelayDriver } from '../engine/media/index.js';
-import { RtpengineDriver } from '../engine/media/rtpengine/rtpengine-driver.js';
+import type { RelayDriver } from '../engine/media/index.js';
 import { figure, note } from './bench-output.js';
-import { cpuSeconds } from './proc-stats.js';
 import { Generator, setUpCalls } from './relay-generator.js';
+import { builtinRelay, rtpengineRelay, type RelayUnderTest } from './relays-under-test.js';
 import { sipUnderMedia } from './sip-under-media.js';
 
 interface Options {
@@ -157,61 +152,8 @@ async function drive(
   };
 }
 
-interface RelayUnderTest {
-  driver: RelayDriver;
-  /** CPU seconds the relay has used so far (this process for the built-in relay, rtpengine's otherwise). */
-  cpuSeconds(): number;
-  /** The relay runs in this process: its main event loop delay is SIP's. */
-  inProcess: boolean;
-  stop(): Promise<void>;
-}
-
-function builtinRelay(o: Options): RelayUnderTest {
-  const driver = new BuiltinRelay({
-    advertise: '127.0.0.1',
-    bind: '127.0.0.1',
-    portMin: 20000, // below the kernel's ephemeral range, where the generator's own sockets land
-    portMax: 29999,
-    workers: o.workers,
-    mediaTimeoutSeconds: 0,
-    log: new LogRoot('warn').logger('media.relay'),
-  });
-  return {
-    driver,
-    cpuSeconds: () => {
-      const c = process.cpuUsage();
-      return (c.user + c.system) / 1e6;
-    },
-    inProcess: true,
-    stop: () => driver.close(),
-  };
-}
-
-/** rtpengine in userspace, started with the rig's script (media ports 30000-39999, ng on NG_PORT or 22222). */
-async function rtpengineRelay(): Promise<RelayUnderTest> {
-  const ngPort = Number(process.env.NG_PORT ?? 22222);
-  const script = fileURLToPath(new URL('../../../shared/rig/rtpengine/run.sh', import.meta.url));
-  const run = spawnSync('bash', [process.env.RTPENGINE_RUN ?? script, String(ngPort), '30000', '39999'], {
-    encoding: 'utf8',
-  });
-  const pidFile = run.stdout.trim();
-  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
-  if (run.status !== 0 || !Number.isInteger(pid)) throw new Error(`rtpengine did not start: ${run.stderr}`);
-  const driver = new RtpengineDriver({ servers: `127.0.0.1:${ngPort}` });
-  return {
-    driver,
-    cpuSeconds: () => cpuSeconds(pid, true),
-    inProcess: false,
-    stop: async () => {
-      await driver.close();
-      process.kill(pid);
-      fs.rmSync(path.dirname(pidFile), { recursive: true, force: true }); // run.sh's own mktemp folder
-    },
-  };
-}
-
 async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): Promise<RunFigures> {
-  const relay = kind === 'builtin' ? builtinRelay(o) : await rtpengineRelay();
+  const relay = kind === 'builtin' ? builtinRelay(o.workers) : await rtpengineRelay();
   const gen = new Generator(o.generator);
   try {
     gen.command({ type: 'open', legs: 2 * calls, sockets: o.sockets || 2 * calls });
@@ -295,4 +237,5 @@ if (options.sipProbe > 0)
     rate: options.sipProbe,
     generator: options.generator,
     workers: options.workers,
+    rtpengine: options.relay !== 'builtin',
   });

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../engine/config/engine-config.js';
@@ -13,6 +14,7 @@ import { Engine } from '../engine/engine.js';
 import { LogRoot } from '../engine/log/index.js';
 import { figure, note } from './bench-output.js';
 import { Generator, setUpCalls } from './relay-generator.js';
+import { rtpengineRelay } from './relays-under-test.js';
 import type { SipProbeResult } from './sip-probe.js';
 import { freePort } from '../test/support/ports.js';
 
@@ -23,6 +25,8 @@ export interface SipUnderMediaOptions {
   rate: number;
   generator: 'python' | 'node';
   workers: number | undefined;
+  /** Also probe while rtpengine carries the same calls. */
+  rtpengine: boolean;
 }
 
 function runProbe(sipPort: number, rate: number, seconds: number): Promise<SipProbeResult> {
@@ -42,16 +46,38 @@ function runProbe(sipPort: number, rate: number, seconds: number): Promise<SipPr
   });
 }
 
-function report(name: string, r: SipProbeResult): void {
+interface Probed extends SipProbeResult {
+  /** This process's (the engine's) event loop: p99 delay beyond the 10 ms sampling interval. */
+  loopDelayP99Ms: number;
+}
+
+async function probeWithLoop(sipPort: number, rate: number, seconds: number): Promise<Probed> {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  try {
+    const r = await runProbe(sipPort, rate, seconds);
+    return { ...r, loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 10) };
+  } finally {
+    loop.disable();
+  }
+}
+
+function report(name: string, r: Probed): void {
   note(
     `${name}: ${r.answered} of ${r.sent} OPTIONS answered, p50 ${r.p50.toFixed(3)} ms, ` +
-      `p99 ${r.p99.toFixed(3)} ms, max ${r.max.toFixed(3)} ms`,
+      `p99 ${r.p99.toFixed(3)} ms, max ${r.max.toFixed(3)} ms; engine loop delay p99 ${r.loopDelayP99Ms.toFixed(2)} ms`,
   );
   figure(`${name}_p50`, r.p50, 'ms');
   figure(`${name}_p99`, r.p99, 'ms');
   figure(`${name}_unanswered`, r.sent - r.answered, 'requests');
+  figure(`${name}_main_loop_delay_p99`, r.loopDelayP99Ms, 'ms');
 }
 
+/**
+ * Probes with the relay idle, then while `calls` calls flow through the engine's own relay and, with
+ * `rtpengine`, while they flow through rtpengine instead (another process on the same cores): the control
+ * that tells what the in-process relay costs SIP from what two busy cores cost any process.
+ */
 export async function sipUnderMedia(o: SipUnderMediaOptions): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'officepbx-bench-'));
   const config = {
@@ -69,33 +95,47 @@ export async function sipUnderMedia(o: SipUnderMediaOptions): Promise<void> {
     relayWorkers: o.workers ?? 0,
   };
   const engine = await Engine.start(config, new LogRoot('warn'));
-  const gen = new Generator(o.generator);
+  const probeSeconds = Math.max(2, o.seconds - 2);
   try {
-    const relay = engine.relay;
-    if (!relay) throw new Error('the engine has no media relay');
-    const probeSeconds = Math.max(2, o.seconds - 2);
-    const idle = await runProbe(config.sipPort, o.rate, probeSeconds);
+    if (!engine.relay) throw new Error('the engine has no media relay');
+    const idle = await probeWithLoop(config.sipPort, o.rate, probeSeconds);
     report('sip_options_idle', idle);
-
-    gen.command({ type: 'open', legs: 2 * o.calls, sockets: 2 * o.calls });
-    const { ports } = await gen.next('ports');
-    const targets = await setUpCalls(relay, ports);
-    note(`${o.calls} calls anchored in the engine's relay; OPTIONS at ${o.rate}/s while media flows`);
-    gen.command({ type: 'run', targets, seconds: o.seconds });
-    await gen.next('started');
-    const [loaded, result] = await Promise.all([
-      runProbe(config.sipPort, o.rate, probeSeconds),
-      gen.next('result'),
-    ]);
-    note(
-      `media during the probe: ${(result.received / result.seconds).toFixed(0)} packets/s forwarded, ` +
-        `loss ${(((result.sent - result.received) / Math.max(1, result.sent)) * 100).toFixed(4)}%`,
-    );
-    figure(`sip_options_media_${o.calls}_calls_forwarded_pps`, result.received / result.seconds, 'packets/s');
-    report(`sip_options_media_${o.calls}_calls`, loaded);
-    figure(`sip_options_media_${o.calls}_calls_p99_vs_idle`, loaded.p99 / idle.p99, 'x');
+    for (const media of o.rtpengine ? (['builtin', 'rtpengine'] as const) : (['builtin'] as const)) {
+      const other = media === 'rtpengine' ? await rtpengineRelay() : undefined;
+      const gen = new Generator(o.generator);
+      try {
+        gen.command({ type: 'open', legs: 2 * o.calls, sockets: 2 * o.calls });
+        const { ports } = await gen.next('ports');
+        const targets = await setUpCalls(other?.driver ?? engine.relay, ports);
+        note(
+          `${o.calls} calls anchored in ${media === 'builtin' ? "the engine's relay" : 'rtpengine'}; OPTIONS at ${o.rate}/s while media flows`,
+        );
+        gen.command({ type: 'run', targets, seconds: o.seconds });
+        await gen.next('started');
+        const [loaded, result] = await Promise.all([
+          probeWithLoop(config.sipPort, o.rate, probeSeconds),
+          gen.next('result'),
+        ]);
+        const name =
+          media === 'builtin'
+            ? `sip_options_media_${o.calls}_calls`
+            : `sip_options_rtpengine_${o.calls}_calls`;
+        note(
+          `media during the probe: ${(result.received / result.seconds).toFixed(0)} packets/s forwarded, ` +
+            `loss ${(((result.sent - result.received) / Math.max(1, result.sent)) * 100).toFixed(4)}%`,
+        );
+        figure(`${name}_forwarded_pps`, result.received / result.seconds, 'packets/s');
+        report(name, loaded);
+        figure(`${name}_p99_vs_idle`, loaded.p99 / idle.p99, 'x');
+        // The engine's relay lets its ports go (rtpengine's ng port, 22222, is inside its range).
+        if (!other)
+          for (let c = 0; c < o.calls; c++) await engine.relay.delete({ callId: `load-${c}`, fromTag: 'a' });
+      } finally {
+        gen.close();
+        await other?.stop();
+      }
+    }
   } finally {
-    gen.close();
     await engine.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
