@@ -39,7 +39,10 @@ function nodeGyp() {
 if (process.env.PBX_RELAY_NATIVE === '0') skip('PBX_RELAY_NATIVE=0');
 if (process.platform !== 'linux') skip(`it needs Linux (epoll, recvmmsg), this is ${process.platform}`);
 
-const sources = ['relay.c', 'binding.gyp'].map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
+const sources = fs
+  .readdirSync(dir)
+  .filter((f) => /\.(c|h|gyp)$/.test(f))
+  .map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
 const fresh = fs.existsSync(built) && fs.statSync(built).mtimeMs >= Math.max(...sources);
 if (!fresh) {
   const args = ['rebuild'];
