@@ -32,9 +32,21 @@ interface UserFiles {
 
 interface ServerFigures {
   register: RunSeries;
-  calls: RunSeries;
-  ramp: RampResult;
+  calls?: RunSeries;
+  ramp?: RampResult;
 }
+
+/**
+ * `--only register` measures the REGISTER load alone (both servers, same history: every user registered
+ * once first), for quick A/B runs of a change; without it every load runs.
+ */
+const registerOnly = ((): boolean => {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return false;
+  const what = process.argv[i + 1];
+  if (what !== 'register') throw new Error(`--only takes "register", not ${String(what)}`);
+  return true;
+})();
 
 function printRates(name: string, f: ServerFigures): void {
   const reg = median(f.register.rates);
@@ -43,6 +55,7 @@ function printRates(name: string, f: ServerFigures): void {
   figure(`${name}_register_failed`, f.register.failed, 'scenarios');
   figure(`${name}_register_attempted`, f.register.attempted, 'scenarios');
   figure(`${name}_register_cpu_per_scenario`, median(f.register.cpuUs), 'us');
+  if (!f.calls || !f.ramp) return;
   figure(`${name}_calls_per_s`, median(f.calls.rates), 'calls/s');
   figure(`${name}_calls_failed`, f.calls.failed, 'calls');
   figure(`${name}_calls_attempted`, f.calls.attempted, 'calls');
@@ -69,13 +82,20 @@ async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<Serve
   };
   const inspector = await Inspector.connect(inspectorPort);
   cleanup.defer('close the inspector', () => inspector.close());
+  const profileDir = process.env.PBX_BENCH_CPU_PROF;
+  if (registerOnly) {
+    await registerEachOnce(server, files.users, benchConfig.users);
+    const register = await profiled(inspector, profileDir, 'officepbx-register', () =>
+      registerLoad(server, files.users),
+    );
+    return { register };
+  }
   const mem = await measureBindingMemory(server, engine.pid, inspector, files.users);
   const n = benchConfig.users;
   figure('officepbx_bytes_per_binding', (mem.rssAfter - mem.rssBefore) / n, 'B');
   figure('officepbx_heap_bytes_per_binding', (mem.heapAfter - mem.heapBefore) / n, 'B');
   figure('officepbx_rss_10k_bindings', mem.rssAfter / 2 ** 20, 'MiB');
   figure('officepbx_register_once_failed', mem.failed, 'scenarios');
-  const profileDir = process.env.PBX_BENCH_CPU_PROF;
   const register = await profiled(inspector, profileDir, 'officepbx-register', () =>
     registerLoad(server, files.users),
   );
@@ -103,6 +123,7 @@ async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<Server
   // The same history as OfficePBX: every user registered once before the rate runs.
   await registerEachOnce(server, files.users, benchConfig.users);
   const register = await registerLoad(server, files.users);
+  if (registerOnly) return { register };
   const { calls, ramp } = await withCallee(server, files.callee, async () => ({
     calls: await callLoad(server, files.callers),
     ramp: await callRamp(server, files.callers),
@@ -147,6 +168,7 @@ async function main(): Promise<void> {
     printRates('kamailio', kam);
     const ratio = (a: number[], b: number[]): number => median(a) / median(b);
     figure('register_ratio_officepbx_vs_kamailio', ratio(pbx.register.rates, kam.register.rates), 'x');
+    if (!pbx.calls || !kam.calls || !pbx.ramp || !kam.ramp) return;
     figure('calls_ratio_officepbx_vs_kamailio', ratio(pbx.calls.rates, kam.calls.rates), 'x');
     figure('calls_sustained_ratio_officepbx_vs_kamailio', pbx.ramp.sustained / kam.ramp.sustained, 'x');
   } finally {

@@ -4,7 +4,6 @@ import type { DigestAuthenticator } from './auth/digest-authenticator.js';
 import type { LocalAddresses } from './core/local-addresses.js';
 import { makeResponse } from './core/make-response.js';
 import type { SipRequest, SipResponse } from './message/sip-message.js';
-import { parseNameAddr } from './message/name-addr.js';
 import { parseUri, uriUserDecoded } from './message/uri.js';
 import type { ProxyCore } from './proxy/proxy-core.js';
 import type { Registrar } from './registrar/registrar.js';
@@ -122,7 +121,7 @@ export class SipServer implements TransactionLayerUser {
       );
       return;
     }
-    const inDialog = parseNameAddr(req.headers.get('To') ?? '')?.params.get('tag') != null;
+    const inDialog = req.headers.to()?.params.get('tag') != null;
     if (req.method === 'REGISTER') {
       this.authenticated(tx, false, (username) => this.d.registrar.handle(tx, username));
       return;
@@ -133,7 +132,7 @@ export class SipServer implements TransactionLayerUser {
     }
     this.authenticated(tx, true, (username) => {
       // A phone may only call as itself: the From user must be the authenticated extension.
-      const from = parseNameAddr(req.headers.get('From') ?? '');
+      const from = req.headers.from();
       const fromUri = from ? parseUri(from.uri) : null;
       if (!fromUri || uriUserDecoded(fromUri) !== username) {
         tx.respond(makeResponse(req, 403, 'Forbidden - From Does Not Match The Authenticated Extension'));

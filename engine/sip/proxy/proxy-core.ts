@@ -325,7 +325,7 @@ export class ProxyCore {
     // Every Via counts, the top one too: a request we sent straight back to ourselves carries ours on top.
     const mine = req.headers
       .getAll('Via')
-      .map((v) => parseVia(v))
+      .map((v, i) => (i === 0 ? req.headers.topVia() : parseVia(v)))
       .filter((v) => v && this.d.local.isOurSentBy(v.host, v.port));
     if (mine.length === 0) return false;
     const hash = loopHash(req);
@@ -340,8 +340,8 @@ export class ProxyCore {
 function loopHash(req: SipRequest): string {
   const h = crypto.createHash('sha1');
   h.update(req.uri);
-  h.update('|' + (parseNameAddr(req.headers.get('To') ?? '')?.params.get('tag') ?? ''));
-  h.update('|' + (parseNameAddr(req.headers.get('From') ?? '')?.params.get('tag') ?? ''));
+  h.update('|' + (req.headers.to()?.params.get('tag') ?? ''));
+  h.update('|' + (req.headers.from()?.params.get('tag') ?? ''));
   h.update('|' + (req.headers.get('Call-ID') ?? ''));
   h.update('|' + (req.headers.get('CSeq') ?? '').trim().split(/\s+/)[0]);
   return h.digest('base64url').slice(0, 12);

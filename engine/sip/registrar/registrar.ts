@@ -1,6 +1,5 @@
 import type { Logger } from '../../log/index.js';
 import { makeResponse } from '../core/make-response.js';
-import { parseCSeq } from '../message/cseq.js';
 import { parseNameAddr } from '../message/name-addr.js';
 import type { HeaderEntry } from '../message/sip-message.js';
 import { parseUri, uriUserDecoded } from '../message/uri.js';
@@ -40,7 +39,7 @@ export class Registrar {
   /** `username` is the authenticated user; it may only register its own extension. */
   handle(tx: RegisterTransaction, username: string): void {
     const req = tx.request;
-    const to = parseNameAddr(req.headers.get('To') ?? '');
+    const to = req.headers.to();
     const toUri = to ? parseUri(to.uri) : null;
     if (!toUri || (toUri.scheme !== 'sip' && toUri.scheme !== 'sips')) {
       tx.respond(makeResponse(req, 404, 'Not Found - Bad To URI'));
@@ -53,7 +52,7 @@ export class Registrar {
       return;
     }
     const callId = req.headers.get('Call-ID') ?? '';
-    const cseq = parseCSeq(req.headers.get('CSeq') ?? '')?.seq ?? 0;
+    const cseq = req.headers.cseq()?.seq ?? 0;
     const contactValues = req.headers.getAll('Contact');
     const expiresHeader = req.headers.get('Expires');
     const headerExpires =

@@ -1,7 +1,5 @@
 import type { Logger } from '../../log/index.js';
 import type { SipRequest, SipResponse } from '../message/sip-message.js';
-import { parseVia } from '../message/via.js';
-import { parseCSeq } from '../message/cseq.js';
 import type { Flow } from '../transport/flow.js';
 import type { TransportUser } from '../transport/transport-layer.js';
 import type { ClientTransactionTransport } from './client-transaction.js';
@@ -86,9 +84,8 @@ export class TransactionLayer implements TransportUser {
   }
 
   receiveResponse(res: SipResponse, flow: Flow): void {
-    const top = res.headers.getAll('Via')[0];
-    const via = top !== undefined ? parseVia(top) : null;
-    const cseq = parseCSeq(res.headers.get('CSeq') ?? '');
+    const via = res.headers.topVia();
+    const cseq = res.headers.cseq();
     const branch = via?.params.get('branch');
     if (!via || !cseq || !branch) return;
     const tx = this.clients.get(clientTransactionKey(branch, cseq.method));
@@ -102,8 +99,7 @@ export class TransactionLayer implements TransportUser {
 
   /** Starts a client transaction for `req`, whose top Via (with branch) the caller has already set. */
   sendRequest(req: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction {
-    const top = req.headers.getAll('Via')[0];
-    const branch = top !== undefined ? parseVia(top)?.params.get('branch') : undefined;
+    const branch = req.headers.topVia()?.params.get('branch');
     // Responses match on the branch the request carries: without one none could ever match.
     if (!branch) throw new Error(`sendRequest: ${req.method} has no Via branch`);
     const key = clientTransactionKey(branch, req.method);

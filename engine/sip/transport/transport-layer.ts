@@ -6,7 +6,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../message/sip-message.js';
-import { formatVia, parseVia } from '../message/via.js';
+import { formatVia, type Via } from '../message/via.js';
 import { makeResponse } from '../core/make-response.js';
 import { flowSource, type Flow, type TransportProtocol } from './flow.js';
 import type { SendResult, Transport, TransportDelegate } from './transport.js';
@@ -109,24 +109,20 @@ export class TransportLayer implements TransportDelegate {
 
   /** RFC 3261 §18.2.1 and RFC 3581 §4: record the source address in the top Via. */
   private stampReceived(req: SipRequest, flow: Flow): void {
-    const top = req.headers.getAll('Via')[0];
-    if (top === undefined) return;
-    const via = parseVia(top);
+    const via = req.headers.topVia();
     if (!via) return;
-    let changed = false;
-    if (via.host.replace(/^\[|\]$/g, '') !== flow.remoteAddress) {
-      via.params.set('received', flow.remoteAddress);
-      changed = true;
+    const hostDiffers = bareHost(via.host) !== flow.remoteAddress;
+    const rport = via.params.has('rport');
+    if (!hostDiffers && !rport) return;
+    // The parsed Via is shared with the header list's cache: stamp a copy.
+    const params = new Map(via.params);
+    if (hostDiffers) params.set('received', flow.remoteAddress);
+    if (rport) {
+      params.set('rport', String(flow.remotePort));
+      if (!params.has('received')) params.set('received', flow.remoteAddress);
     }
-    if (via.params.has('rport')) {
-      via.params.set('rport', String(flow.remotePort));
-      if (!via.params.has('received')) via.params.set('received', flow.remoteAddress);
-      changed = true;
-    }
-    if (changed) {
-      const entry = req.headers.entries.find((e) => e.name === 'Via');
-      if (entry) entry.value = formatVia(via);
-    }
+    const stamped: Via = { ...via, params };
+    req.headers.replaceTopVia(formatVia(stamped), stamped);
   }
 
   send(msg: SipMessage, flow: Flow): SendResult {
@@ -175,14 +171,18 @@ export class TransportLayer implements TransportDelegate {
   }
 }
 
+/** An IPv6 reference without its brackets; other hosts as they are. */
+function bareHost(host: string): string {
+  return host.charCodeAt(0) === 91 /* [ */ ? host.replace(/^\[|\]$/g, '') : host;
+}
+
 /** Where a response goes when the request's connection is gone (or for UDP): the top Via. */
 export function responseTarget(res: SipResponse, requestFlow: Flow): Flow {
-  const top = res.headers.getAll('Via')[0];
-  const via = top !== undefined ? parseVia(top) : null;
+  const via = res.headers.topVia();
   if (!via) return requestFlow;
   const received = via.params.get('received');
   const rport = via.params.get('rport');
-  const host = received ?? via.host.replace(/^\[|\]$/g, '');
+  const host = received ?? bareHost(via.host);
   let port = rport ? Number(rport) : (via.port ?? 5060);
   if (!Number.isFinite(port) || port <= 0) port = via.port ?? 5060;
   const transport =
