@@ -112,6 +112,9 @@ export class Engine {
       this.nonces,
       config.digestAlgorithms,
     );
+    this.directory.onChange((change) => {
+      if (change.kind !== 'created') authenticator.forgetUser(change.user.extension);
+    });
     const registrar = new Registrar(
       this.location,
       {
