@@ -166,7 +166,19 @@ export class Registrar {
         value: `<${b.contact}>${b.params};expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`,
       });
     }
-    extra.push({ name: 'Date', value: new Date(now).toUTCString() });
+    extra.push({ name: 'Date', value: httpDate(now) });
     return makeResponse(tx.request, 200, 'OK', extra);
   }
+}
+
+/** RFC 1123 date of `now` (§20.17), formatted once per second rather than once per 200 OK. */
+let dateSecond = -1;
+let dateText = '';
+function httpDate(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
 }
