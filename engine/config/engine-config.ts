@@ -43,6 +43,12 @@ export interface EngineConfig {
   relayWorkers: number;
   /** Drop packets from any other source once a phone's media source is latched. */
   mediaStrictSource: boolean;
+  /** Event-loop lag (ms) past which new out-of-dialog requests get 503 (0 = never for lag). */
+  overloadMaxLag: number;
+  /** Server transactions in progress (no final response yet) past which new out-of-dialog requests get 503 (0 = no limit). */
+  overloadMaxTransactions: number;
+  /** Retry-After (seconds) of those 503s. */
+  overloadRetryAfter: number;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +169,24 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'ignore audio from any address but the latched one (default off)',
   },
   {
+    flag: 'overload-max-lag',
+    key: 'overloadMaxLag',
+    kind: 'int',
+    help: 'event-loop lag in ms past which new calls and registrations get 503, 0 = off (default 250)',
+  },
+  {
+    flag: 'overload-max-transactions',
+    key: 'overloadMaxTransactions',
+    kind: 'int',
+    help: 'SIP requests in progress (not answered yet) past which new calls and registrations get 503, 0 = off (default 2000)',
+  },
+  {
+    flag: 'overload-retry-after',
+    key: 'overloadRetryAfter',
+    kind: 'int',
+    help: 'seconds in the Retry-After of those 503s (default 5)',
+  },
+  {
     flag: 'min-expires',
     key: 'minExpires',
     kind: 'int',
@@ -221,6 +245,9 @@ export function defaultConfig(): EngineConfig {
     mediaTimeout: 60,
     relayWorkers: 0,
     mediaStrictSource: false,
+    overloadMaxLag: 250,
+    overloadMaxTransactions: 2000,
+    overloadRetryAfter: 5,
   };
 }
 

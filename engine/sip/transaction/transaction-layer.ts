@@ -40,6 +40,8 @@ export function newBranch(): string {
 export class TransactionLayer implements TransportUser {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
+  /** Server transactions that have not sent a final response yet. */
+  private serversInProgress = 0;
   user: TransactionLayerUser | undefined;
 
   constructor(
@@ -49,8 +51,17 @@ export class TransactionLayer implements TransportUser {
     transport.user = this;
   }
 
-  get counts(): { server: number; client: number } {
-    return { server: this.servers.size, client: this.clients.size };
+  /**
+   * `server` counts every server transaction, finished ones too (a finished UDP non-INVITE transaction stays
+   * 32 s to absorb retransmissions, §17.2.2); `serverInProgress` only those still waiting for their final
+   * response: the work in hand, which drops as soon as the load does.
+   */
+  get counts(): { server: number; serverInProgress: number; client: number } {
+    return { server: this.servers.size, serverInProgress: this.serversInProgress, client: this.clients.size };
+  }
+
+  transactionAnswered(): void {
+    this.serversInProgress--;
   }
 
   receiveRequest(req: SipRequest, flow: Flow): void {
@@ -74,7 +85,13 @@ export class TransactionLayer implements TransportUser {
         ? new InviteServerTransaction(key, req, flow, this.transport, this)
         : new NonInviteServerTransaction(key, req, flow, this.transport, this);
     this.servers.set(key, tx);
+    this.serversInProgress++;
     this.user?.receiveRequest(tx);
+  }
+
+  hasTransactionFor(req: SipRequest): boolean {
+    const key = serverTransactionKey(req);
+    return key !== undefined && this.servers.has(key);
   }
 
   /** The INVITE server transaction a CANCEL refers to (§9.2: same branch, method INVITE). */

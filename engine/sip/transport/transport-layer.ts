@@ -1,5 +1,7 @@
 import type { Logger } from '../../log/index.js';
 import type { ParseResult } from '../message/parser.js';
+import { findHeadEnd, readHead, requestOf } from '../message/message-head.js';
+import type { OverloadMonitor } from './overload-monitor.js';
 import {
   serializeMessage,
   type SipMessage,
@@ -14,6 +16,8 @@ import type { SendResult, Transport, TransportDelegate } from './transport.js';
 /** Up-call to the transaction layer: a well-formed message and its flow. */
 export interface TransportUser {
   receiveRequest(req: SipRequest, flow: Flow): void;
+  /** True when a request belongs to a transaction that exists (a retransmission): never shed those. */
+  hasTransactionFor?(req: SipRequest): boolean;
   receiveResponse(res: SipResponse, flow: Flow): void;
   connectionClosed?(connectionId: string): void;
 }
@@ -25,6 +29,8 @@ export interface TransportStats {
   malformedDropped: number;
   sendFailures: number;
 }
+
+const NO_BODY = Buffer.alloc(0);
 
 /**
  * The transport layer (RFC 3261 §18) over all listening transports. Below it, sockets; above it, the
@@ -42,6 +48,8 @@ export class TransportLayer implements TransportDelegate {
     sendFailures: 0,
   };
   user: TransportUser | undefined;
+  /** Overload protection: while it says so, new out-of-dialog requests are answered 503 (see shed()). */
+  overload: OverloadMonitor | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -71,6 +79,7 @@ export class TransportLayer implements TransportDelegate {
       }
       const msg = result.message;
       if (msg.kind === 'request') {
+        if (this.overload?.shedding && this.shed(msg, flow)) return;
         this.stampReceived(msg, flow);
         this.user?.receiveRequest(msg, flow);
       } else {
@@ -80,6 +89,51 @@ export class TransportLayer implements TransportDelegate {
       // Nothing a peer sends may take the server down; the message is dropped and the cause logged.
       this.log.error('message handling failed', { from: flowSource(flow), err });
     }
+  }
+
+  /**
+   * Under overload, a datagram is looked at before the full parse: only its head is split into header
+   * fields (no validation, no URI or parameter parsing), which is enough to answer a new out-of-dialog
+   * request with 503. Anything else — responses, ACK, CANCEL, in-dialog requests, retransmissions, heads
+   * that do not read cleanly — goes the normal way.
+   */
+  shedDatagram(raw: Buffer, flow: Flow): boolean {
+    if (!this.overload?.shedding) return false;
+    if (raw.length < 4 || raw[0] === 83 /* S of SIP/2.0: a response */) return false;
+    let end = findHeadEnd(raw, 0, raw.length);
+    if (end < 0) end = raw.length;
+    const head = readHead(raw.toString('utf8', 0, end));
+    if (head.error || head.start?.kind !== 'request') return false;
+    const req = requestOf(head, NO_BODY);
+    if (!req) return false;
+    try {
+      return this.shed(req, flow);
+    } catch (err) {
+      this.log.error('overload shedding failed', { from: flowSource(flow), err });
+      return false;
+    }
+  }
+
+  /**
+   * RFC 3261 §21.5.4: a server that is temporarily overloaded answers 503 and MAY say when to retry. Only
+   * requests that would start new work are refused: out of dialog (no To tag), not ACK or CANCEL, not a
+   * retransmission of a request already in a transaction. The answer is stateless and costs one send.
+   */
+  private shed(req: SipRequest, flow: Flow): boolean {
+    if (req.method === 'ACK' || req.method === 'CANCEL') return false;
+    const to = req.headers.to();
+    if (!to || to.params.get('tag') != null) return false;
+    if (!req.headers.topVia() || !req.headers.cseq() || req.headers.get('Call-ID') === undefined)
+      return false;
+    if (this.user?.hasTransactionFor?.(req)) return false;
+    const overload = this.overload!;
+    overload.stats.shed++;
+    this.stampReceived(req, flow);
+    void this.sendResponse(
+      makeResponse(req, 503, 'Service Unavailable', [{ name: 'Retry-After', value: overload.retryAfter }]),
+      flow,
+    );
+    return true;
   }
 
   /** Listeners told when a TCP or WebSocket connection closes (the location service drops WS bindings). */
