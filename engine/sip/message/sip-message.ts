@@ -184,6 +184,13 @@ export class SipHeaders {
     return this.cseqParsed;
   }
 
+  /** Forgets the parsed forms (a message kept only to be sent again needs none of them). */
+  forgetParsed(): void {
+    this.viaText = this.fromText = this.toText = this.cseqText = undefined;
+    this.viaParsed = this.cseqParsed = null;
+    this.fromParsed = this.toParsed = null;
+  }
+
   /** Takes over parsed forms from another header list (a response built from a request shares its texts). */
   adoptParsed(other: SipHeaders): void {
     this.viaText = other.viaText;
