@@ -178,7 +178,7 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: 'overload-max-transactions',
     key: 'overloadMaxTransactions',
     kind: 'int',
-    help: 'SIP requests in progress (not answered yet) past which new calls and registrations get 503, 0 = off (default 2000)',
+    help: 'SIP requests in progress (not answered yet) past which new calls and registrations get 503, 0 = off (default 10000)',
   },
   {
     flag: 'overload-retry-after',
@@ -246,7 +246,7 @@ export function defaultConfig(): EngineConfig {
     relayWorkers: 0,
     mediaStrictSource: false,
     overloadMaxLag: 250,
-    overloadMaxTransactions: 2000,
+    overloadMaxTransactions: 10000,
     overloadRetryAfter: 5,
   };
 }

@@ -155,12 +155,12 @@ export class SipServer implements TransactionLayerUser {
       { name: 'Server', value: this.d.userAgent },
     ]);
     if (!outcome.failed) {
+      // The challenge keeps its transaction (§17.2.2): a retransmitted request gets the very same 401/407.
+      // Answered statelessly, a retransmission got a fresh challenge with another To tag and nonce, which
+      // §8.2.7 forbids for the tag, and which a client that already answered the first challenge can take
+      // for the answer to its authenticated request: under load sipp aborted such registrations (and its
+      // abort, a BYE addressed to us, came back as 482).
       tx.respond(res);
-      // A challenge to a non-INVITE request is answered statelessly, as registrars usually do (Kamailio's
-      // auth_challenge): a retransmission simply gets a fresh challenge, and a burst of phones registering
-      // does not keep 32 s of transaction state per challenge. INVITE keeps its transaction: the ACK for the
-      // 407 must be absorbed and the 407 retransmitted until it comes (§17.2.1).
-      if (tx.request.method !== 'INVITE') tx.terminate();
       return;
     }
     this.stats.authFailures++;

@@ -63,6 +63,12 @@ export class ProxyCore {
     const reject = (status: number, reason: string): void => this.reject(tx, status, reason, routed.inDialog);
 
     if (routed.nextHop !== undefined) {
+      if (routed.inDialog && !routed.viaRoute && this.addressedToUs(req.uri)) {
+        // An in-dialog request with no Route left whose target is this server: we hold no dialogs as a UA,
+        // so there is none it can belong to. Forwarding it would only send it back to ourselves (482).
+        reject(481, 'Call/Transaction Does Not Exist');
+        return;
+      }
       // In-dialog (or pre-routed) request: the route set decides (§16.5 — the target is the Request-URI).
       const flow = this.nextHopFlow({ ...routed, nextHop: routed.nextHop }, tx.flow);
       if (!flow) {
@@ -225,6 +231,11 @@ export class ProxyCore {
       localPort: transport.local.port,
     });
     void this.d.transport.send(out, flow);
+  }
+
+  private addressedToUs(uri: string): boolean {
+    const u = parseUri(uri);
+    return u !== null && this.d.local.isUs(u);
   }
 
   /**
