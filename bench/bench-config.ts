@@ -44,6 +44,11 @@ export const benchConfig = {
     pauseAfterBadMs: 6000,
   },
   /**
+   * Recovery after overload: `stepSeconds` of calls at `rate` (sustainable for both servers), the same time
+   * at `burstRate` (far past either) until its last call has ended, `pauseAfterBurstMs`, then `rate` again.
+   */
+  overload: { rate: 700, burstRate: 4000, stepSeconds: 4, pauseAfterBurstMs: 1000 },
+  /**
    * After the memory probe's registrations, wait past Timer J (64*T1 = 32 s), which keeps each finished
    * non-INVITE server transaction, so that what is left is the bindings (and the nonce replay records).
    */

@@ -8,6 +8,7 @@ import { benchConfig } from './bench-config.js';
 import { figure, median, note } from './bench-output.js';
 import { measureBindingMemory } from './binding-memory.js';
 import { callRamp, type RampResult } from './call-ramp.js';
+import { overloadRecovery, type OverloadRecovery } from './overload-step.js';
 import { Cleanup } from './cleanup.js';
 import { profiled } from './cpu-profile.js';
 import { Inspector } from './inspector.js';
@@ -31,24 +32,57 @@ interface UserFiles {
 }
 
 interface ServerFigures {
-  register: RunSeries;
-  calls: RunSeries;
-  ramp: RampResult;
+  register?: RunSeries;
+  calls?: RunSeries;
+  ramp?: RampResult;
+  overload?: OverloadRecovery;
 }
 
+/**
+ * `--only register` measures the REGISTER load alone (both servers, same history: every user registered
+ * once first), `--only overload` the recovery after an overload burst alone, for quick A/B runs of a
+ * change; without it every load runs.
+ */
+const only = ((): 'register' | 'overload' | undefined => {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return undefined;
+  const what = process.argv[i + 1];
+  if (what !== 'register' && what !== 'overload')
+    throw new Error(`--only takes "register" or "overload", not ${String(what)}`);
+  return what;
+})();
+const registerOnly = only === 'register';
+
 function printRates(name: string, f: ServerFigures): void {
+  if (f.overload) {
+    const o = f.overload;
+    figure(`${name}_calls_before_overload_per_s`, o.before, 'calls/s');
+    figure(`${name}_calls_before_overload_failed`, o.beforeFailed, 'calls');
+    figure(`${name}_calls_during_overload_burst_per_s`, o.burst, 'calls/s');
+    figure(`${name}_calls_after_overload_per_s`, o.after, 'calls/s');
+    figure(`${name}_calls_after_overload_failed`, o.afterFailed, 'calls');
+  }
+  if (!f.register) return;
   const reg = median(f.register.rates);
   figure(`${name}_register_auth_scenarios_per_s`, reg, 'scenarios/s');
   figure(`${name}_register_auth_tps`, 2 * reg, 'tx/s');
   figure(`${name}_register_failed`, f.register.failed, 'scenarios');
   figure(`${name}_register_attempted`, f.register.attempted, 'scenarios');
   figure(`${name}_register_cpu_per_scenario`, median(f.register.cpuUs), 'us');
+  if (!f.calls || !f.ramp) return;
   figure(`${name}_calls_per_s`, median(f.calls.rates), 'calls/s');
   figure(`${name}_calls_failed`, f.calls.failed, 'calls');
   figure(`${name}_calls_attempted`, f.calls.attempted, 'calls');
   figure(`${name}_cpu_per_call`, median(f.calls.cpuUs), 'us');
   figure(`${name}_calls_sustained_per_s`, f.ramp.sustained, 'calls/s');
   figure(`${name}_calls_sustained_failed`, f.ramp.failed, 'calls');
+}
+
+/** How often OfficePBX started shedding load (its sip.overload warnings), for the diagnostics. */
+function noteShedding(logs: string): void {
+  const lines = logs.split('\n').filter((l) => l.includes('"cat":"sip.overload"'));
+  note(`officepbx overload log: ${lines.length} lines`);
+  for (const l of lines.slice(0, 6)) note(`    ${l.slice(0, 240)}`);
 }
 
 async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<ServerFigures> {
@@ -69,25 +103,40 @@ async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<Serve
   };
   const inspector = await Inspector.connect(inspectorPort);
   cleanup.defer('close the inspector', () => inspector.close());
+  const profileDir = process.env.PBX_BENCH_CPU_PROF;
+  if (only === 'overload') {
+    await registerEachOnce(server, files.callers, benchConfig.callers);
+    const overload = await withCallee(server, files.callee, () => overloadRecovery(server, files.callers));
+    noteShedding(engine.logs());
+    return { overload };
+  }
+  if (registerOnly) {
+    await registerEachOnce(server, files.users, benchConfig.users);
+    const register = await profiled(inspector, profileDir, 'officepbx-register', () =>
+      registerLoad(server, files.users),
+    );
+    return { register };
+  }
   const mem = await measureBindingMemory(server, engine.pid, inspector, files.users);
   const n = benchConfig.users;
   figure('officepbx_bytes_per_binding', (mem.rssAfter - mem.rssBefore) / n, 'B');
   figure('officepbx_heap_bytes_per_binding', (mem.heapAfter - mem.heapBefore) / n, 'B');
   figure('officepbx_rss_10k_bindings', mem.rssAfter / 2 ** 20, 'MiB');
   figure('officepbx_register_once_failed', mem.failed, 'scenarios');
-  const profileDir = process.env.PBX_BENCH_CPU_PROF;
   const register = await profiled(inspector, profileDir, 'officepbx-register', () =>
     registerLoad(server, files.users),
   );
-  const { calls, ramp } = await withCallee(server, files.callee, async () => ({
+  const { calls, ramp, overload } = await withCallee(server, files.callee, async () => ({
     calls: await profiled(inspector, profileDir, 'officepbx-calls', () => callLoad(server, files.callers)),
     ramp: await callRamp(server, files.callers),
+    overload: await overloadRecovery(server, files.callers),
   }));
+  noteShedding(engine.logs());
   const heap = await inspector.heapUsedAfterGc();
   figure('officepbx_rss_after_load', (rssBytes(engine.pid) ?? NaN) / 2 ** 20, 'MiB');
   note(`officepbx heap after all loads (after GC): ${(heap / 2 ** 20).toFixed(1)} MiB`);
   if (engine.child.exitCode !== null) throw new Error('OfficePBX exited during the bench');
-  return { register, calls, ramp };
+  return { register, calls, ramp, overload };
 }
 
 async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<ServerFigures> {
@@ -100,12 +149,20 @@ async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<Server
     target: `127.0.0.1:${port}`,
     cpuSeconds: () => cpuSeconds(kam.pid, true),
   };
+  if (only === 'overload') {
+    await registerEachOnce(server, files.callers, benchConfig.callers);
+    return {
+      overload: await withCallee(server, files.callee, () => overloadRecovery(server, files.callers)),
+    };
+  }
   // The same history as OfficePBX: every user registered once before the rate runs.
   await registerEachOnce(server, files.users, benchConfig.users);
   const register = await registerLoad(server, files.users);
-  const { calls, ramp } = await withCallee(server, files.callee, async () => ({
+  if (registerOnly) return { register };
+  const { calls, ramp, overload } = await withCallee(server, files.callee, async () => ({
     calls: await callLoad(server, files.callers),
     ramp: await callRamp(server, files.callers),
+    overload: await overloadRecovery(server, files.callers),
   }));
   const errors = kam.errors();
   for (const e of errors.slice(0, 8)) note(`kamailio log: ${e.slice(0, 200)}`);
@@ -117,7 +174,7 @@ async function benchKamailio(cleanup: Cleanup, files: UserFiles): Promise<Server
   figure('kamailio_out_of_shm_errors', outOfShm, 'errors');
   if (outOfShm > 0)
     note('kamailio ran out of shared memory (run.sh -m 256): its call figure is bounded by that, not by CPU');
-  return { register, calls, ramp };
+  return { register, calls, ramp, overload };
 }
 
 async function main(): Promise<void> {
@@ -146,7 +203,13 @@ async function main(): Promise<void> {
     const kam = await benchKamailio(cleanup, files);
     printRates('kamailio', kam);
     const ratio = (a: number[], b: number[]): number => median(a) / median(b);
+    if (pbx.overload && kam.overload) {
+      figure('calls_after_overload_vs_before_officepbx', pbx.overload.after / pbx.overload.before, 'x');
+      figure('calls_after_overload_vs_before_kamailio', kam.overload.after / kam.overload.before, 'x');
+    }
+    if (!pbx.register || !kam.register) return;
     figure('register_ratio_officepbx_vs_kamailio', ratio(pbx.register.rates, kam.register.rates), 'x');
+    if (!pbx.calls || !kam.calls || !pbx.ramp || !kam.ramp) return;
     figure('calls_ratio_officepbx_vs_kamailio', ratio(pbx.calls.rates, kam.calls.rates), 'x');
     figure('calls_sustained_ratio_officepbx_vs_kamailio', pbx.ramp.sustained / kam.ramp.sustained, 'x');
   } finally {

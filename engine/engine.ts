@@ -19,6 +19,7 @@ import { startOfLocalDay, type EngineStatus } from './status.js';
 import { AuthGuard } from './sip/auth/auth-guard.js';
 import { DigestAuthenticator } from './sip/auth/digest-authenticator.js';
 import { NonceManager } from './sip/auth/nonce-manager.js';
+import { OverloadMonitor } from './sip/transport/overload-monitor.js';
 import { LocalAddresses } from './sip/core/local-addresses.js';
 import { LocationService } from './sip/location/location-service.js';
 import { ProxyCore } from './sip/proxy/proxy-core.js';
@@ -83,6 +84,7 @@ export class Engine {
   private readonly bindings: BindingRepository;
   private readonly cdrWriter: CdrWriter;
   private readonly nonces: NonceManager;
+  readonly overload: OverloadMonitor;
   private readonly qualifier: Qualifier;
   private readonly udp: UdpTransport;
   private readonly tcp: TcpTransport;
@@ -114,6 +116,16 @@ export class Engine {
     this.transport.add(this.tcp);
     this.transport.add(this.ws);
     this.transactions = new TransactionLayer(this.transport, logRoot.logger('sip.transaction'));
+    this.overload = new OverloadMonitor(
+      {
+        maxLagMs: config.overloadMaxLag,
+        maxServerTransactions: config.overloadMaxTransactions,
+        retryAfterSeconds: config.overloadRetryAfter,
+      },
+      () => this.transactions.counts.serverInProgress,
+      logRoot.logger('sip.overload'),
+    );
+    this.transport.overload = this.overload;
 
     this.nonces = new NonceManager();
     this.guard = new AuthGuard({
@@ -127,6 +139,9 @@ export class Engine {
       this.nonces,
       config.digestAlgorithms,
     );
+    this.directory.onChange((change) => {
+      if (change.kind !== 'created') authenticator.forgetUser(change.user.extension);
+    });
     const registrar = new Registrar(
       this.location,
       {
@@ -272,6 +287,7 @@ export class Engine {
     await this.api.listen(c.httpPort, c.bind);
     this.ws.attach(this.api.server);
     this.qualifier.start();
+    this.overload.start();
     this.up = true;
     this.log.info('listening', {
       sip: `${c.bind}:${c.sipPort} (udp, tcp)`,
@@ -366,6 +382,7 @@ export class Engine {
   private async doStop(): Promise<void> {
     this.up = false;
     this.qualifier.stop();
+    this.overload.stop();
     this.transactions.shutdown();
     // Let the 503s of open transactions leave before the sockets close.
     await new Promise((r) => setTimeout(r, 50));

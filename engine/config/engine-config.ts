@@ -47,6 +47,12 @@ export interface EngineConfig {
   mediaStrictSource: boolean;
   /** Recent calls whose SIP messages are kept for the console's ladder diagram (0 = none). */
   callTraceCalls: number;
+  /** Event-loop lag (ms) past which new out-of-dialog requests get 503 (0 = never for lag). */
+  overloadMaxLag: number;
+  /** Server transactions in progress (no final response yet) past which new out-of-dialog requests get 503 (0 = no limit). */
+  overloadMaxTransactions: number;
+  /** Retry-After (seconds) of those 503s. */
+  overloadRetryAfter: number;
 }
 
 export class ConfigError extends Error {
@@ -173,6 +179,24 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'ignore audio from any address but the latched one (default off)',
   },
   {
+    flag: 'overload-max-lag',
+    key: 'overloadMaxLag',
+    kind: 'int',
+    help: 'event-loop lag in ms past which new calls and registrations get 503, 0 = off (default 250)',
+  },
+  {
+    flag: 'overload-max-transactions',
+    key: 'overloadMaxTransactions',
+    kind: 'int',
+    help: 'SIP requests in progress (not answered yet) past which new calls and registrations get 503, 0 = off (default 10000)',
+  },
+  {
+    flag: 'overload-retry-after',
+    key: 'overloadRetryAfter',
+    kind: 'int',
+    help: 'seconds in the Retry-After of those 503s (default 5)',
+  },
+  {
     flag: 'min-expires',
     key: 'minExpires',
     kind: 'int',
@@ -232,6 +256,9 @@ export function defaultConfig(): EngineConfig {
     relayWorkers: 0,
     mediaStrictSource: false,
     callTraceCalls: 500,
+    overloadMaxLag: 250,
+    overloadMaxTransactions: 10000,
+    overloadRetryAfter: 5,
   };
 }
 

@@ -4,7 +4,6 @@ import type { DigestAuthenticator } from './auth/digest-authenticator.js';
 import type { LocalAddresses } from './core/local-addresses.js';
 import { makeResponse } from './core/make-response.js';
 import type { SipRequest, SipResponse } from './message/sip-message.js';
-import { parseNameAddr } from './message/name-addr.js';
 import { parseUri, uriUserDecoded } from './message/uri.js';
 import type { ProxyCore } from './proxy/proxy-core.js';
 import type { Registrar } from './registrar/registrar.js';
@@ -122,7 +121,7 @@ export class SipServer implements TransactionLayerUser {
       );
       return;
     }
-    const inDialog = parseNameAddr(req.headers.get('To') ?? '')?.params.get('tag') != null;
+    const inDialog = req.headers.to()?.params.get('tag') != null;
     if (req.method === 'REGISTER') {
       this.authenticated(tx, false, (username) => this.d.registrar.handle(tx, username));
       return;
@@ -133,7 +132,7 @@ export class SipServer implements TransactionLayerUser {
     }
     this.authenticated(tx, true, (username) => {
       // A phone may only call as itself: the From user must be the authenticated extension.
-      const from = parseNameAddr(req.headers.get('From') ?? '');
+      const from = req.headers.from();
       const fromUri = from ? parseUri(from.uri) : null;
       if (!fromUri || uriUserDecoded(fromUri) !== username) {
         tx.respond(makeResponse(req, 403, 'Forbidden - From Does Not Match The Authenticated Extension'));
@@ -156,12 +155,12 @@ export class SipServer implements TransactionLayerUser {
       { name: 'Server', value: this.d.userAgent },
     ]);
     if (!outcome.failed) {
+      // The challenge keeps its transaction (§17.2.2): a retransmitted request gets the very same 401/407.
+      // Answered statelessly, a retransmission got a fresh challenge with another To tag and nonce, which
+      // §8.2.7 forbids for the tag, and which a client that already answered the first challenge can take
+      // for the answer to its authenticated request: under load sipp aborted such registrations (and its
+      // abort, a BYE addressed to us, came back as 482).
       tx.respond(res);
-      // A challenge to a non-INVITE request is answered statelessly, as registrars usually do (Kamailio's
-      // auth_challenge): a retransmission simply gets a fresh challenge, and a burst of phones registering
-      // does not keep 32 s of transaction state per challenge. INVITE keeps its transaction: the ACK for the
-      // 407 must be absorbed and the 407 retransmitted until it comes (§17.2.1).
-      if (tx.request.method !== 'INVITE') tx.terminate();
       return;
     }
     this.stats.authFailures++;

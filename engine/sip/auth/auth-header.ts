@@ -1,3 +1,5 @@
+import { isTokenChar, isWsp } from '../message/grammar.js';
+
 /** `Digest a=b, c="d"` (RFC 3261 §25 credentials/challenge, RFC 7616 §3.4). */
 export interface AuthHeader {
   scheme: string;
@@ -9,11 +11,11 @@ export function parseAuthHeader(value: string): AuthHeader | null {
   let i = 0;
   const n = value.length;
   const skipWs = (): void => {
-    while (i < n && (value[i] === ' ' || value[i] === '\t')) i++;
+    while (i < n && isWsp(value.charCodeAt(i))) i++;
   };
   skipWs();
   const schemeStart = i;
-  while (i < n && /[A-Za-z0-9!%'*+\-._`~]/.test(value[i]!)) i++;
+  while (i < n && isTokenChar(value.charCodeAt(i))) i++;
   const scheme = value.slice(schemeStart, i);
   if (!scheme) return null;
   const params = new Map<string, string>();
@@ -21,43 +23,51 @@ export function parseAuthHeader(value: string): AuthHeader | null {
     skipWs();
     if (i >= n) break;
     const nameStart = i;
-    while (i < n && /[A-Za-z0-9!%'*+\-._`~]/.test(value[i]!)) i++;
+    while (i < n && isTokenChar(value.charCodeAt(i))) i++;
     const name = value.slice(nameStart, i).toLowerCase();
     if (!name) return null;
     skipWs();
-    if (value[i] !== '=') return null;
+    if (value.charCodeAt(i) !== 61 /* = */) return null;
     i++;
     skipWs();
-    let v = '';
-    if (value[i] === '"') {
+    let v: string;
+    if (value.charCodeAt(i) === 34 /* " */) {
       i++;
+      // A quoted value without quoted-pairs (the usual case) is one slice; escapes are resolved piecewise.
+      let start = i;
+      let out = '';
       let closed = false;
       while (i < n) {
-        const c = value[i]!;
-        if (c === '\\' && i + 1 < n) {
-          v += value[i + 1];
+        const c = value.charCodeAt(i);
+        if (c === 92 /* \ */ && i + 1 < n) {
+          out += value.slice(start, i) + value[i + 1];
           i += 2;
+          start = i;
           continue;
         }
-        if (c === '"') {
+        if (c === 34) {
           closed = true;
-          i++;
           break;
         }
-        v += c;
         i++;
       }
       if (!closed) return null;
+      v = out + value.slice(start, i);
+      i++;
     } else {
       const vStart = i;
-      while (i < n && value[i] !== ',' && value[i] !== ' ' && value[i] !== '\t') i++;
+      while (i < n) {
+        const c = value.charCodeAt(i);
+        if (c === 44 /* , */ || isWsp(c)) break;
+        i++;
+      }
       v = value.slice(vStart, i);
     }
     if (params.has(name)) return null; // a repeated parameter is ambiguous
     params.set(name, v);
     skipWs();
     if (i < n) {
-      if (value[i] !== ',') return null;
+      if (value.charCodeAt(i) !== 44) return null;
       i++;
     }
   }

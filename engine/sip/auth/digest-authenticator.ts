@@ -1,6 +1,7 @@
 import type { HeaderEntry, SipRequest } from '../message/sip-message.js';
 import { parseAuthHeader, quote } from './auth-header.js';
-import { computeDigestResponse, digestAlgorithm, digestEquals, type DigestAlgorithm } from './digest.js';
+import { digestAlgorithm, digestEquals, digestResponseFromHa1, type DigestAlgorithm } from './digest.js';
+import { Ha1Cache } from './ha1-cache.js';
 import type { NonceManager } from './nonce-manager.js';
 
 /** Looks up a user's SIP password from the in-memory directory (never the database). */
@@ -26,6 +27,8 @@ const DECOY = 'decoy-' + Math.random().toString(36);
  * identical challenges and identical failures, so nobody learns which extensions exist.
  */
 export class DigestAuthenticator {
+  private readonly ha1 = new Ha1Cache();
+
   constructor(
     private readonly realm: () => string,
     private readonly secrets: SecretLookup,
@@ -37,6 +40,11 @@ export class DigestAuthenticator {
      */
     private readonly offered: readonly DigestAlgorithm[] = ['MD5'],
   ) {}
+
+  /** Drops what is cached for a user (deleted or changed: a changed secret is noticed anyway). */
+  forgetUser(username: string): void {
+    this.ha1.forget(username);
+  }
 
   challenge(proxy: boolean, stale = false): HeaderEntry[] {
     const name = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
@@ -89,18 +97,16 @@ export class DigestAuthenticator {
         };
       }
       const known = this.secrets(username);
-      const expected = computeDigestResponse({
-        algorithm,
-        username,
-        realm,
-        password: known ?? DECOY,
-        method: req.method,
-        uri,
-        nonce,
-        qop,
-        nc,
-        cnonce,
-      });
+      // Known users' HA1 comes from the cache; unknown ones use the decoy's, also cached: both cost the
+      // same two hashes, so timing tells nothing either.
+      const ha1 =
+        known !== undefined
+          ? this.ha1.get(algorithm, username, realm, known)
+          : this.ha1.get(algorithm, '', realm, DECOY);
+      const expected = digestResponseFromHa1(
+        { algorithm, realm, method: req.method, uri, nonce, qop, nc, cnonce },
+        ha1,
+      );
       // The digest first: a wrong password is a failure whatever the nonce (RFC 7616 §3.3 gives stale=true
       // only to a client whose credentials were right).
       if (known === undefined || !digestEquals(expected, response)) {

@@ -11,8 +11,18 @@ export function digestAlgorithm(name: string | undefined): DigestAlgorithm | und
   return upper === 'MD5' ? 'MD5' : upper === 'SHA-256' ? 'SHA-256' : undefined;
 }
 
+/** One-shot hashing (Node 20.12+): about a third of the cost of a Hash object for inputs this short. */
+const oneShot: ((alg: string, data: string, encoding: 'hex') => string) | undefined =
+  typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function hashHex(alg: DigestAlgorithm, s: string): string {
+  if (oneShot) return oneShot(HASH[alg], s, 'hex');
   return crypto.createHash(HASH[alg]).update(s, 'utf8').digest('hex');
+}
+
+/** H(username:realm:password), the "HA1" of RFC 7616 §3.4.2 (non-session algorithms). */
+export function digestHa1(alg: DigestAlgorithm, username: string, realm: string, password: string): string {
+  return hashHex(alg, `${username}:${realm}:${password}`);
 }
 
 export interface DigestInputs {
@@ -30,7 +40,11 @@ export interface DigestInputs {
 
 /** request-digest of RFC 7616 §3.4.1 (qop=auth) or RFC 2069 compatibility (no qop). */
 export function computeDigestResponse(p: DigestInputs): string {
-  const ha1 = hashHex(p.algorithm, `${p.username}:${p.realm}:${p.password}`);
+  return digestResponseFromHa1(p, digestHa1(p.algorithm, p.username, p.realm, p.password));
+}
+
+/** The same, from a known HA1 (the password stays out of it). */
+export function digestResponseFromHa1(p: Omit<DigestInputs, 'username' | 'password'>, ha1: string): string {
   const ha2 = hashHex(p.algorithm, `${p.method}:${p.uri}`);
   if (p.qop) return hashHex(p.algorithm, `${ha1}:${p.nonce}:${p.nc ?? ''}:${p.cnonce ?? ''}:${p.qop}:${ha2}`);
   return hashHex(p.algorithm, `${ha1}:${p.nonce}:${ha2}`);

@@ -4,7 +4,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../message/sip-message.js';
-import { tagOf } from '../message/name-addr.js';
+import type { NameAddr } from '../message/name-addr.js';
 import { randomHex } from './random-pool.js';
 
 /** Standard reason phrases (RFC 3261 §21 and later RFCs); a table, not a switch. */
@@ -61,6 +61,12 @@ export function reasonPhrase(status: number): string {
   return REASON_PHRASES[status] ?? (status < 200 ? 'Progress' : status < 300 ? 'OK' : 'Error');
 }
 
+/** Whether a From/To carries a tag with a value (as tagOf() reads it). */
+function hasTag(na: NameAddr | null): boolean {
+  const tag = na?.params.get('tag');
+  return tag !== undefined && tag !== null;
+}
+
 export function newTag(): string {
   return randomHex(6);
 }
@@ -82,7 +88,7 @@ export function makeResponse(
   const from = req.headers.get('From');
   if (from !== undefined) headers.push({ name: 'From', value: from });
   let to = req.headers.get('To');
-  if (to !== undefined && status > 100 && tagOf(to) === undefined) to = `${to};tag=${toTag ?? newTag()}`;
+  if (to !== undefined && status > 100 && !hasTag(req.headers.to())) to = `${to};tag=${toTag ?? newTag()}`;
   if (to !== undefined) headers.push({ name: 'To', value: to });
   const callId = req.headers.get('Call-ID');
   if (callId !== undefined) headers.push({ name: 'Call-ID', value: callId });
@@ -92,6 +98,10 @@ export function makeResponse(
     const ts = req.headers.get('Timestamp'); // RFC 3261 §8.2.6.1
     if (ts !== undefined) headers.push({ name: 'Timestamp', value: ts });
   }
-  headers.push(...extra);
-  return createResponseMessage(status, reason, headers);
+  for (const e of extra) headers.push(e);
+  const res = createResponseMessage(status, reason, headers);
+  // The response's Via, From and CSeq are the request's texts: their parsed forms carry over (To only
+  // while it has no tag added; a changed text is parsed afresh anyway).
+  res.headers.adoptParsed(req.headers);
+  return res;
 }

@@ -87,6 +87,13 @@ const KNOWN = [
 ];
 
 const CANONICAL = new Map<string, string>(KNOWN.map((n) => [n.toLowerCase(), n]));
+/** Names already in their canonical spelling: most phones write them so, and they need no lower-casing. */
+const CANONICAL_SPELLINGS: ReadonlySet<string> = new Set(KNOWN);
+
+/** True when `name` is a known header name in its canonical spelling ("Via", not "via" or "v"). */
+export function isCanonicalKnownName(name: string): boolean {
+  return CANONICAL_SPELLINGS.has(name);
+}
 
 /**
  * Headers whose values are comma-separated lists (RFC 3261 §7.3.1: `field-name: value *(,value)`).
@@ -124,6 +131,7 @@ export const LIST_HEADERS: ReadonlySet<string> = new Set([
 
 /** Canonical spelling of a header name: compact forms expanded, known names in their RFC case. */
 export function canonicalHeaderName(name: string): string {
+  if (CANONICAL_SPELLINGS.has(name)) return name;
   const lower = name.toLowerCase();
   if (lower.length === 1) {
     const full = COMPACT_FORMS[lower];

@@ -247,7 +247,7 @@ function contentLengthValue(v: string): number | null {
 export function requestOf(head: MessageHead, body: Buffer): SipRequest | undefined {
   const s = head.start;
   if (s === null || s.kind !== 'request') return undefined;
-  return { kind: 'request', method: s.method, uri: s.uri, headers: new SipHeaders(head.headers), body };
+  return { kind: 'request', method: s.method, uri: s.uri, headers: new SipHeaders(head.headers, true), body };
 }
 
 export function failure(

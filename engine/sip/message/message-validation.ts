@@ -1,4 +1,3 @@
-import { parseCSeq } from './cseq.js';
 import { isDigits, isWsp, parseBoundedInt } from './grammar.js';
 import {
   BAD_REQUEST,
@@ -8,7 +7,7 @@ import {
   type RequestLine,
 } from './message-head.js';
 import { parseNameAddr } from './name-addr.js';
-import { SipHeaders, type HeaderEntry } from './sip-message.js';
+import { SipHeaders } from './sip-message.js';
 import { parseUri } from './uri.js';
 import { parseVia } from './via.js';
 
@@ -20,25 +19,28 @@ import { parseVia } from './via.js';
 export function finishMessage(head: MessageHead, body: Buffer): ParseResult {
   const start = head.start;
   if (start === null) return failure(null, BAD_REQUEST, 'Bad Request - Malformed Start-Line', body);
+  // The parser wrote every known name canonically; the checks leave the parsed top Via, From, To and
+  // CSeq in the header list for the layers above.
+  const headers = new SipHeaders(head.headers, true);
   if (start.kind === 'response') {
-    const reason = checkHeaders(head.headers, null);
+    const reason = checkHeaders(headers, null);
     if (reason !== null) return { ok: false, status: BAD_REQUEST, reason };
     const message = {
       kind: 'response' as const,
       status: start.status,
       reason: start.reason,
-      headers: new SipHeaders(head.headers),
+      headers,
       body,
     };
     return { ok: true, message };
   }
-  const reason = checkRequestUri(start.uri) ?? checkHeaders(head.headers, start);
+  const reason = checkRequestUri(start.uri) ?? checkHeaders(headers, start);
   if (reason !== null) return failure(head, BAD_REQUEST, reason, body);
   const message = {
     kind: 'request' as const,
     method: start.method,
     uri: start.uri,
-    headers: new SipHeaders(head.headers),
+    headers,
     body,
   };
   return { ok: true, message };
@@ -60,7 +62,8 @@ function checkRequestUri(uri: string): string | null {
 const NAMES_REQUIRED = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
 
 /** Returns the reason phrase of the first problem, or null. `request` is null for a response. */
-function checkHeaders(headers: HeaderEntry[], request: RequestLine | null): string | null {
+function checkHeaders(list: SipHeaders, request: RequestLine | null): string | null {
+  const headers = list.entries;
   let vias = 0;
   let badVia = false;
   let fromN = 0;
@@ -68,26 +71,22 @@ function checkHeaders(headers: HeaderEntry[], request: RequestLine | null): stri
   let callIdN = 0;
   let cseqN = 0;
   let maxForwardsN = 0;
-  let from = '';
-  let to = '';
   let callId = '';
-  let cseq = '';
   // Problems in optional headers are reported only once the mandatory ones are known to be fine, so
   // the reason names the most basic fault (RFC 4475 scalar02 is refused for its CSeq first).
   let optional: string | null = null;
   for (const h of headers) {
     switch (h.name) {
       case 'Via':
+        // The first is the top Via, kept parsed in the list.
+        if (!badVia && (vias === 0 ? list.topVia() : parseVia(h.value)) === null) badVia = true;
         vias++;
-        if (!badVia && parseVia(h.value) === null) badVia = true;
         break;
       case 'From':
         fromN++;
-        from = h.value;
         break;
       case 'To':
         toN++;
-        to = h.value;
         break;
       case 'Call-ID':
         callIdN++;
@@ -95,7 +94,6 @@ function checkHeaders(headers: HeaderEntry[], request: RequestLine | null): stri
         break;
       case 'CSeq':
         cseqN++;
-        cseq = h.value;
         break;
       case 'Max-Forwards':
         if (request === null) break;
@@ -129,10 +127,11 @@ function checkHeaders(headers: HeaderEntry[], request: RequestLine | null): stri
   if (callIdN > 1) return 'Bad Request - Multiple Call-ID';
   if (cseqN > 1) return 'Bad Request - Multiple CSeq';
   if (badVia) return 'Bad Request - Invalid Via';
-  if (parseNameAddr(from) === null) return 'Bad Request - Invalid From';
-  if (parseNameAddr(to) === null) return 'Bad Request - Invalid To';
+  // Exactly one From, To and CSeq: the list's parsed forms are theirs.
+  if (list.from() === null) return 'Bad Request - Invalid From';
+  if (list.to() === null) return 'Bad Request - Invalid To';
   if (!validCallId(callId)) return 'Bad Request - Invalid Call-ID';
-  const c = parseCSeq(cseq);
+  const c = list.cseq();
   if (c === null) return 'Bad Request - Invalid CSeq';
   // §8.2.2 / RFC 4475 mismatch01: the CSeq method must be the request's method.
   if (request !== null && c.method !== request.method) return 'Bad Request - CSeq Method Mismatch';

@@ -101,11 +101,31 @@ function parseUriHeaders(s: string, into: Map<string, string>): void {
 }
 
 /**
+ * The last few URIs parsed, by text. One request has its Request-URI, From, To and Contact URIs read by
+ * the parser's checks and again by the core that handles it; these answer the second reading. Results are
+ * shared between callers: nobody may change a parsed URI (none does; build a new one instead).
+ */
+const RECENT = 8;
+const recentText: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
+const recentUri: (SipUri | null)[] = new Array<SipUri | null>(RECENT).fill(null);
+let recentNext = 0;
+
+/**
  * Parses an absolute URI. sip:/sips: are parsed fully (userinfo, host, port, params, headers) and
  * rejected (null) when the host or port is not well formed; tel: yields the number as `host`; any
- * other syntactically valid `scheme:rest` is accepted as opaque. Never throws.
+ * other syntactically valid `scheme:rest` is accepted as opaque. Never throws. The result is shared
+ * (see RECENT): treat it as read-only.
  */
 export function parseUri(s: string): SipUri | null {
+  for (let i = 0; i < RECENT; i++) if (recentText[i] === s) return recentUri[i] ?? null;
+  const uri = parseUriText(s);
+  recentText[recentNext] = s;
+  recentUri[recentNext] = uri;
+  recentNext = (recentNext + 1) % RECENT;
+  return uri;
+}
+
+function parseUriText(s: string): SipUri | null {
   const sl = schemeLength(s);
   if (sl === 0 || sl + 1 >= s.length || hasForbiddenChar(s)) return null;
   const scheme = s.slice(0, sl).toLowerCase();

@@ -63,6 +63,12 @@ export class ProxyCore {
     const reject = (status: number, reason: string): void => this.reject(tx, status, reason, routed.inDialog);
 
     if (routed.nextHop !== undefined) {
+      if (routed.inDialog && !routed.viaRoute && this.addressedToUs(req.uri)) {
+        // An in-dialog request with no Route left whose target is this server: we hold no dialogs as a UA,
+        // so there is none it can belong to. Forwarding it would only send it back to ourselves (482).
+        reject(481, 'Call/Transaction Does Not Exist');
+        return;
+      }
       // In-dialog (or pre-routed) request: the route set decides (§16.5 — the target is the Request-URI).
       const flow = this.nextHopFlow({ ...routed, nextHop: routed.nextHop }, tx.flow);
       if (!flow) {
@@ -227,6 +233,11 @@ export class ProxyCore {
     void this.d.transport.send(out, flow);
   }
 
+  private addressedToUs(uri: string): boolean {
+    const u = parseUri(uri);
+    return u !== null && this.d.local.isUs(u);
+  }
+
   /**
    * §16.4 route information preprocessing: strip our own Route entries (two of them when we double
    * record-routed), and repair a request from a strict router.
@@ -325,7 +336,7 @@ export class ProxyCore {
     // Every Via counts, the top one too: a request we sent straight back to ourselves carries ours on top.
     const mine = req.headers
       .getAll('Via')
-      .map((v) => parseVia(v))
+      .map((v, i) => (i === 0 ? req.headers.topVia() : parseVia(v)))
       .filter((v) => v && this.d.local.isOurSentBy(v.host, v.port));
     if (mine.length === 0) return false;
     const hash = loopHash(req);
@@ -340,8 +351,8 @@ export class ProxyCore {
 function loopHash(req: SipRequest): string {
   const h = crypto.createHash('sha1');
   h.update(req.uri);
-  h.update('|' + (parseNameAddr(req.headers.get('To') ?? '')?.params.get('tag') ?? ''));
-  h.update('|' + (parseNameAddr(req.headers.get('From') ?? '')?.params.get('tag') ?? ''));
+  h.update('|' + (req.headers.to()?.params.get('tag') ?? ''));
+  h.update('|' + (req.headers.from()?.params.get('tag') ?? ''));
   h.update('|' + (req.headers.get('Call-ID') ?? ''));
   h.update('|' + (req.headers.get('CSeq') ?? '').trim().split(/\s+/)[0]);
   return h.digest('base64url').slice(0, 12);

@@ -1,6 +1,5 @@
 import type { Logger } from '../../log/index.js';
 import { makeResponse } from '../core/make-response.js';
-import { parseCSeq } from '../message/cseq.js';
 import { parseNameAddr } from '../message/name-addr.js';
 import type { HeaderEntry } from '../message/sip-message.js';
 import { parseUri, uriUserDecoded } from '../message/uri.js';
@@ -40,7 +39,7 @@ export class Registrar {
   /** `username` is the authenticated user; it may only register its own extension. */
   handle(tx: RegisterTransaction, username: string): void {
     const req = tx.request;
-    const to = parseNameAddr(req.headers.get('To') ?? '');
+    const to = req.headers.to();
     const toUri = to ? parseUri(to.uri) : null;
     if (!toUri || (toUri.scheme !== 'sip' && toUri.scheme !== 'sips')) {
       tx.respond(makeResponse(req, 404, 'Not Found - Bad To URI'));
@@ -53,7 +52,7 @@ export class Registrar {
       return;
     }
     const callId = req.headers.get('Call-ID') ?? '';
-    const cseq = parseCSeq(req.headers.get('CSeq') ?? '')?.seq ?? 0;
+    const cseq = req.headers.cseq()?.seq ?? 0;
     const contactValues = req.headers.getAll('Contact');
     const expiresHeader = req.headers.get('Expires');
     const headerExpires =
@@ -167,7 +166,19 @@ export class Registrar {
         value: `<${b.contact}>${b.params};expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`,
       });
     }
-    extra.push({ name: 'Date', value: new Date(now).toUTCString() });
+    extra.push({ name: 'Date', value: httpDate(now) });
     return makeResponse(tx.request, 200, 'OK', extra);
   }
+}
+
+/** RFC 1123 date of `now` (§20.17), formatted once per second rather than once per 200 OK. */
+let dateSecond = -1;
+let dateText = '';
+function httpDate(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
 }

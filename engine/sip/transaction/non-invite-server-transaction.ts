@@ -39,6 +39,7 @@ export class NonInviteServerTransaction extends ServerTransaction {
     if (this.reliable) this.terminate();
     else {
       this.releaseRequest();
+      res.headers.forgetParsed(); // kept 32 s only to be re-sent: nothing of the request's parse with it
       this.timer(TIMEOUT_64T1, () => this.terminate());
     }
   }

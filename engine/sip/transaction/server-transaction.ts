@@ -12,6 +12,8 @@ export interface ServerTransactionTransport {
 
 export interface ServerTransactionOwner {
   transactionTerminated(tx: ServerTransaction): void;
+  /** The transaction has sent its first final response, or ended without one: it is no longer in progress. */
+  transactionAnswered?(tx: ServerTransaction): void;
 }
 
 /** Common shape of the two server machines; the TU answers through `respond()`. */
@@ -26,6 +28,8 @@ export abstract class ServerTransaction extends TransactionBase {
   onTransportError: (() => void) | undefined;
 
   private current: SipRequest;
+  /** Until the first final response (or the end): counted as work in progress by the owner. */
+  private inProgress = true;
 
   constructor(
     readonly key: string,
@@ -65,6 +69,7 @@ export abstract class ServerTransaction extends TransactionBase {
   }
 
   protected send(res: SipResponse): void {
+    if (res.status >= 200) this.answered();
     whenSent(this.transport.sendResponse(res, this.flow), (ok) => {
       if (ok) return;
       // §17.2.4: a transport failure is reported to the TU and the transaction ends (after respond()
@@ -77,8 +82,15 @@ export abstract class ServerTransaction extends TransactionBase {
     });
   }
 
+  private answered(): void {
+    if (!this.inProgress) return;
+    this.inProgress = false;
+    this.owner.transactionAnswered?.(this);
+  }
+
   terminate(): void {
     if (!this.enterTerminated()) return;
+    this.answered();
     this.owner.transactionTerminated(this);
     this.onTerminated?.();
   }

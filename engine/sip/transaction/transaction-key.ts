@@ -1,7 +1,5 @@
 import type { SipMessage } from '../message/sip-message.js';
-import { hasRfc3261Branch, parseVia } from '../message/via.js';
-import { parseCSeq } from '../message/cseq.js';
-import { tagOf } from '../message/name-addr.js';
+import { hasRfc3261Branch } from '../message/via.js';
 
 export const MAGIC_COOKIE = 'z9hG4bK';
 
@@ -10,11 +8,9 @@ export const MAGIC_COOKIE = 'z9hG4bK';
  * Requests from RFC 2543 elements (no magic cookie) are matched on the §17.2.3 fallback fields.
  */
 export function serverTransactionKey(msg: SipMessage, methodOverride?: string): string | undefined {
-  const top = msg.headers.getAll('Via')[0];
-  if (top === undefined) return undefined;
-  const via = parseVia(top);
+  const via = msg.headers.topVia();
   if (!via) return undefined;
-  const cseq = parseCSeq(msg.headers.get('CSeq') ?? '');
+  const cseq = msg.headers.cseq();
   if (!cseq) return undefined;
   let method = methodOverride ?? (msg.kind === 'request' ? msg.method : cseq.method);
   if (method === 'ACK') method = 'INVITE';
@@ -22,12 +18,16 @@ export function serverTransactionKey(msg: SipMessage, methodOverride?: string): 
   const sentBy = `${via.host}:${via.port ?? ''}`;
   // A bare magic cookie (RFC 4475 badbranch) identifies nothing: fall back to RFC 2543 matching.
   if (hasRfc3261Branch(via)) return `${branch}|${sentBy}|${method}`;
-  const fromTag = tagOf(msg.headers.get('From') ?? '') ?? '';
+  const fromTag = tagParam(msg.headers.from()?.params.get('tag'));
   // §17.2.3: Request-URI, To tag, From tag, Call-ID, CSeq, top Via (ACK/CANCEL carry the INVITE's URI).
   const uri = msg.kind === 'request' ? msg.uri : '';
-  const toTag = tagOf(msg.headers.get('To') ?? '') ?? '';
+  const toTag = tagParam(msg.headers.to()?.params.get('tag'));
   const toTagPart = method === 'INVITE' ? '' : toTag; // the ACK for a non-2xx carries the response's To tag
   return `2543|${uri}|${msg.headers.get('Call-ID') ?? ''}|${cseq.seq}|${fromTag}|${toTagPart}|${sentBy}|${branch}|${method}`;
+}
+
+function tagParam(tag: string | null | undefined): string {
+  return tag ?? '';
 }
 
 /** Client transaction key (RFC 3261 §17.1.3): top Via branch + CSeq method. */

@@ -1,7 +1,5 @@
 import type { Logger } from '../../log/index.js';
 import type { SipRequest, SipResponse } from '../message/sip-message.js';
-import { parseVia } from '../message/via.js';
-import { parseCSeq } from '../message/cseq.js';
 import type { Flow } from '../transport/flow.js';
 import type { TransportUser } from '../transport/transport-layer.js';
 import type { ClientTransactionTransport } from './client-transaction.js';
@@ -42,6 +40,8 @@ export function newBranch(): string {
 export class TransactionLayer implements TransportUser {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
+  /** Server transactions that have not sent a final response yet. */
+  private serversInProgress = 0;
   user: TransactionLayerUser | undefined;
 
   constructor(
@@ -51,8 +51,17 @@ export class TransactionLayer implements TransportUser {
     transport.user = this;
   }
 
-  get counts(): { server: number; client: number } {
-    return { server: this.servers.size, client: this.clients.size };
+  /**
+   * `server` counts every server transaction, finished ones too (a finished UDP non-INVITE transaction stays
+   * 32 s to absorb retransmissions, §17.2.2); `serverInProgress` only those still waiting for their final
+   * response: the work in hand, which drops as soon as the load does.
+   */
+  get counts(): { server: number; serverInProgress: number; client: number } {
+    return { server: this.servers.size, serverInProgress: this.serversInProgress, client: this.clients.size };
+  }
+
+  transactionAnswered(): void {
+    this.serversInProgress--;
   }
 
   receiveRequest(req: SipRequest, flow: Flow): void {
@@ -76,7 +85,13 @@ export class TransactionLayer implements TransportUser {
         ? new InviteServerTransaction(key, req, flow, this.transport, this)
         : new NonInviteServerTransaction(key, req, flow, this.transport, this);
     this.servers.set(key, tx);
+    this.serversInProgress++;
     this.user?.receiveRequest(tx);
+  }
+
+  hasTransactionFor(req: SipRequest): boolean {
+    const key = serverTransactionKey(req);
+    return key !== undefined && this.servers.has(key);
   }
 
   /** The INVITE server transaction a CANCEL refers to (§9.2: same branch, method INVITE). */
@@ -86,9 +101,8 @@ export class TransactionLayer implements TransportUser {
   }
 
   receiveResponse(res: SipResponse, flow: Flow): void {
-    const top = res.headers.getAll('Via')[0];
-    const via = top !== undefined ? parseVia(top) : null;
-    const cseq = parseCSeq(res.headers.get('CSeq') ?? '');
+    const via = res.headers.topVia();
+    const cseq = res.headers.cseq();
     const branch = via?.params.get('branch');
     if (!via || !cseq || !branch) return;
     const tx = this.clients.get(clientTransactionKey(branch, cseq.method));
@@ -102,8 +116,7 @@ export class TransactionLayer implements TransportUser {
 
   /** Starts a client transaction for `req`, whose top Via (with branch) the caller has already set. */
   sendRequest(req: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction {
-    const top = req.headers.getAll('Via')[0];
-    const branch = top !== undefined ? parseVia(top)?.params.get('branch') : undefined;
+    const branch = req.headers.topVia()?.params.get('branch');
     // Responses match on the branch the request carries: without one none could ever match.
     if (!branch) throw new Error(`sendRequest: ${req.method} has no Via branch`);
     const key = clientTransactionKey(branch, req.method);

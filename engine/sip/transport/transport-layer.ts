@@ -1,12 +1,14 @@
 import type { Logger } from '../../log/index.js';
 import type { ParseResult } from '../message/parser.js';
+import { findHeadEnd, readHead, requestOf } from '../message/message-head.js';
+import type { OverloadMonitor } from './overload-monitor.js';
 import {
   serializeMessage,
   type SipMessage,
   type SipRequest,
   type SipResponse,
 } from '../message/sip-message.js';
-import { formatVia, parseVia } from '../message/via.js';
+import { formatVia, type Via } from '../message/via.js';
 import { makeResponse } from '../core/make-response.js';
 import { flowSource, type Flow, type TransportProtocol } from './flow.js';
 import type { SendResult, Transport, TransportDelegate } from './transport.js';
@@ -14,6 +16,8 @@ import type { SendResult, Transport, TransportDelegate } from './transport.js';
 /** Up-call to the transaction layer: a well-formed message and its flow. */
 export interface TransportUser {
   receiveRequest(req: SipRequest, flow: Flow): void;
+  /** True when a request belongs to a transaction that exists (a retransmission): never shed those. */
+  hasTransactionFor?(req: SipRequest): boolean;
   receiveResponse(res: SipResponse, flow: Flow): void;
   connectionClosed?(connectionId: string): void;
 }
@@ -30,6 +34,7 @@ export interface TransportStats {
 export interface MessageTap {
   message(direction: 'in' | 'out', msg: SipMessage, data: Buffer, flow: Flow): void;
 }
+const NO_BODY = Buffer.alloc(0);
 
 /**
  * The transport layer (RFC 3261 §18) over all listening transports. Below it, sockets; above it, the
@@ -49,6 +54,8 @@ export class TransportLayer implements TransportDelegate {
   user: TransportUser | undefined;
   /** Sees every well-formed message in and out (the console's call traces). */
   tap: MessageTap | undefined;
+  /** Overload protection: while it says so, new out-of-dialog requests are answered 503 (see shed()). */
+  overload: OverloadMonitor | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -79,6 +86,7 @@ export class TransportLayer implements TransportDelegate {
       const msg = result.message;
       this.tap?.message('in', msg, raw, flow);
       if (msg.kind === 'request') {
+        if (this.overload?.shedding && this.shed(msg, flow)) return;
         this.stampReceived(msg, flow);
         this.user?.receiveRequest(msg, flow);
       } else {
@@ -88,6 +96,51 @@ export class TransportLayer implements TransportDelegate {
       // Nothing a peer sends may take the server down; the message is dropped and the cause logged.
       this.log.error('message handling failed', { from: flowSource(flow), err });
     }
+  }
+
+  /**
+   * Under overload, a datagram is looked at before the full parse: only its head is split into header
+   * fields (no validation, no URI or parameter parsing), which is enough to answer a new out-of-dialog
+   * request with 503. Anything else — responses, ACK, CANCEL, in-dialog requests, retransmissions, heads
+   * that do not read cleanly — goes the normal way.
+   */
+  shedDatagram(raw: Buffer, flow: Flow): boolean {
+    if (!this.overload?.shedding) return false;
+    if (raw.length < 4 || raw[0] === 83 /* S of SIP/2.0: a response */) return false;
+    let end = findHeadEnd(raw, 0, raw.length);
+    if (end < 0) end = raw.length;
+    const head = readHead(raw.toString('utf8', 0, end));
+    if (head.error || head.start?.kind !== 'request') return false;
+    const req = requestOf(head, NO_BODY);
+    if (!req) return false;
+    try {
+      return this.shed(req, flow);
+    } catch (err) {
+      this.log.error('overload shedding failed', { from: flowSource(flow), err });
+      return false;
+    }
+  }
+
+  /**
+   * RFC 3261 §21.5.4: a server that is temporarily overloaded answers 503 and MAY say when to retry. Only
+   * requests that would start new work are refused: out of dialog (no To tag), not ACK or CANCEL, not a
+   * retransmission of a request already in a transaction. The answer is stateless and costs one send.
+   */
+  private shed(req: SipRequest, flow: Flow): boolean {
+    if (req.method === 'ACK' || req.method === 'CANCEL') return false;
+    const to = req.headers.to();
+    if (!to || to.params.get('tag') != null) return false;
+    if (!req.headers.topVia() || !req.headers.cseq() || req.headers.get('Call-ID') === undefined)
+      return false;
+    if (this.user?.hasTransactionFor?.(req)) return false;
+    const overload = this.overload!;
+    overload.stats.shed++;
+    this.stampReceived(req, flow);
+    void this.sendResponse(
+      makeResponse(req, 503, 'Service Unavailable', [{ name: 'Retry-After', value: overload.retryAfter }]),
+      flow,
+    );
+    return true;
   }
 
   /** Listeners told when a TCP or WebSocket connection closes (the location service drops WS bindings). */
@@ -117,24 +170,20 @@ export class TransportLayer implements TransportDelegate {
 
   /** RFC 3261 §18.2.1 and RFC 3581 §4: record the source address in the top Via. */
   private stampReceived(req: SipRequest, flow: Flow): void {
-    const top = req.headers.getAll('Via')[0];
-    if (top === undefined) return;
-    const via = parseVia(top);
+    const via = req.headers.topVia();
     if (!via) return;
-    let changed = false;
-    if (via.host.replace(/^\[|\]$/g, '') !== flow.remoteAddress) {
-      via.params.set('received', flow.remoteAddress);
-      changed = true;
+    const hostDiffers = bareHost(via.host) !== flow.remoteAddress;
+    const rport = via.params.has('rport');
+    if (!hostDiffers && !rport) return;
+    // The parsed Via is shared with the header list's cache: stamp a copy.
+    const params = new Map(via.params);
+    if (hostDiffers) params.set('received', flow.remoteAddress);
+    if (rport) {
+      params.set('rport', String(flow.remotePort));
+      if (!params.has('received')) params.set('received', flow.remoteAddress);
     }
-    if (via.params.has('rport')) {
-      via.params.set('rport', String(flow.remotePort));
-      if (!via.params.has('received')) via.params.set('received', flow.remoteAddress);
-      changed = true;
-    }
-    if (changed) {
-      const entry = req.headers.entries.find((e) => e.name === 'Via');
-      if (entry) entry.value = formatVia(via);
-    }
+    const stamped: Via = { ...via, params };
+    req.headers.replaceTopVia(formatVia(stamped), stamped);
   }
 
   send(msg: SipMessage, flow: Flow): SendResult {
@@ -184,14 +233,18 @@ export class TransportLayer implements TransportDelegate {
   }
 }
 
+/** An IPv6 reference without its brackets; other hosts as they are. */
+function bareHost(host: string): string {
+  return host.charCodeAt(0) === 91 /* [ */ ? host.replace(/^\[|\]$/g, '') : host;
+}
+
 /** Where a response goes when the request's connection is gone (or for UDP): the top Via. */
 export function responseTarget(res: SipResponse, requestFlow: Flow): Flow {
-  const top = res.headers.getAll('Via')[0];
-  const via = top !== undefined ? parseVia(top) : null;
+  const via = res.headers.topVia();
   if (!via) return requestFlow;
   const received = via.params.get('received');
   const rport = via.params.get('rport');
-  const host = received ?? via.host.replace(/^\[|\]$/g, '');
+  const host = received ?? bareHost(via.host);
   let port = rport ? Number(rport) : (via.port ?? 5060);
   if (!Number.isFinite(port) || port <= 0) port = via.port ?? 5060;
   const transport =

@@ -29,6 +29,11 @@ export interface Transport {
 
 /** Up-call from a transport: one framed (parsed or failed) message and where it came from. */
 export interface TransportDelegate {
+  /**
+   * Called with a datagram before it is parsed; true when it has been dealt with already (answered 503
+   * under overload) and must not be parsed at all.
+   */
+  shedDatagram?(raw: Buffer, flow: Flow): boolean;
   onMessage(result: ParseResult, raw: Buffer, flow: Flow): void;
   onConnectionClosed?(connectionId: string): void;
 }

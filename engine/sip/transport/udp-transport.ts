@@ -62,6 +62,7 @@ export class UdpTransport implements Transport {
             localAddress: this.local.address,
             localPort: this.local.port,
           };
+          if (this.delegate.shedDatagram?.(buf, flow)) return;
           this.delegate.onMessage(parseDatagram(buf), buf, flow);
         });
         resolve();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, it } from 'node:test';
 import { computeDigestResponse, digestAlgorithm, digestEquals } from '../../../../engine/sip/auth/digest.js';
+import { Ha1Cache } from '../../../../engine/sip/auth/ha1-cache.js';
 
 describe('computeDigestResponse (RFC 7616 §3.4.1)', () => {
   it('it MUST reproduce the RFC 2617 §3.5 example (MD5, qop=auth)', () => {
@@ -86,5 +87,29 @@ describe('digestEquals', () => {
     assert.equal(digestEquals('6629fae49393a05397450978507c4ef1', '6629fae49393a05397450978507c4ef2'), false);
     assert.equal(digestEquals('6629fae49393a05397450978507c4ef1', '6629fae4'), false);
     assert.equal(digestEquals('6629fae49393a05397450978507c4ef1', ''), false);
+  });
+});
+
+describe('Ha1Cache', () => {
+  const ha1 = (alg: 'MD5' | 'SHA-256', s: string) =>
+    crypto
+      .createHash(alg === 'MD5' ? 'md5' : 'sha256')
+      .update(s)
+      .digest('hex');
+
+  it('answers H(username:realm:password) per algorithm', () => {
+    const cache = new Ha1Cache();
+    assert.equal(cache.get('MD5', '201', 'pbx', 'pw1'), ha1('MD5', '201:pbx:pw1'));
+    assert.equal(cache.get('SHA-256', '201', 'pbx', 'pw1'), ha1('SHA-256', '201:pbx:pw1'));
+    assert.equal(cache.get('MD5', '201', 'pbx', 'pw1'), ha1('MD5', '201:pbx:pw1'));
+  });
+
+  it('never serves a value computed from an older password or realm', () => {
+    const cache = new Ha1Cache();
+    cache.get('MD5', '201', 'pbx', 'old');
+    assert.equal(cache.get('MD5', '201', 'pbx', 'new'), ha1('MD5', '201:pbx:new'));
+    assert.equal(cache.get('MD5', '201', 'other', 'new'), ha1('MD5', '201:other:new'));
+    cache.forget('201');
+    assert.equal(cache.get('MD5', '201', 'other', 'new'), ha1('MD5', '201:other:new'));
   });
 });

@@ -1,7 +1,8 @@
 /** Self-validating nonces with nonce-count replay protection (RFC 7616 §3.3, §3.4, §5.5). */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { NonceManager } from '../../../../engine/sip/auth/nonce-manager.js';
+import crypto from 'node:crypto';
+import { NonceMac, NonceManager } from '../../../../engine/sip/auth/nonce-manager.js';
 
 const LIFETIME = 60_000;
 const NOW = 1_700_000_000_000;
@@ -88,5 +89,16 @@ describe('NonceManager', () => {
     nonces.accept(n, undefined);
     assert.equal(nonces.check(n, undefined, NOW), 'valid');
     assert.equal(nonces.check(n, undefined, NOW + 1000), 'valid');
+  });
+});
+
+describe('NonceMac', () => {
+  it('is HMAC-SHA-256 (RFC 2104) truncated to 12 bytes, for any key and body', () => {
+    for (let i = 0; i < 200; i++) {
+      const key = crypto.randomBytes(32);
+      const body = crypto.randomBytes(16);
+      const expected = crypto.createHmac('sha256', key).update(body).digest().subarray(0, 12);
+      assert.deepEqual(new NonceMac(key).mac(body), expected);
+    }
   });
 });

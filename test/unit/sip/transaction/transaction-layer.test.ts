@@ -69,7 +69,7 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
       assert.ok(tx instanceof InviteServerTransaction);
       assert.equal(tx.request, invite);
       assert.deepEqual(tx.flow, udp);
-      assert.deepEqual(transactions.counts, { server: 1, client: 0 });
+      assert.deepEqual(transactions.counts, { server: 1, serverInProgress: 1, client: 0 });
     });
 
     it('a new non-INVITE request MUST create a non-INVITE server transaction', () => {
@@ -109,7 +109,7 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
       transactions.receiveRequest(ack, udp);
       assert.deepEqual(user.acks, [ack]);
       assert.equal(user.requests.length, 1);
-      assert.deepEqual(transactions.counts, { server: 1, client: 0 });
+      assert.deepEqual(transactions.counts, { server: 1, serverInProgress: 0, client: 0 });
     });
 
     it('an ACK matching an INVITE transaction that answered 2xx MUST still reach the TU (RFC 2543 peers reuse the branch)', () => {
@@ -129,7 +129,7 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
       const ack = request('ACK', { toTag: 'x' });
       transactions.receiveRequest(ack, udp);
       assert.deepEqual(user.acks, [ack]);
-      assert.deepEqual(transactions.counts, { server: 0, client: 0 });
+      assert.deepEqual(transactions.counts, { server: 0, serverInProgress: 0, client: 0 });
     });
 
     it('a CANCEL MUST get its own transaction, and the INVITE it cancels MUST be found by branch (§9.2)', () => {
@@ -164,7 +164,7 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
       const reg = request('REGISTER', { viaTransport: 'TCP' });
       transactions.receiveRequest(reg, tcp);
       user.requests[0]!.respond(response(reg, 200)); // Timer J is zero over TCP
-      assert.deepEqual(transactions.counts, { server: 0, client: 0 });
+      assert.deepEqual(transactions.counts, { server: 0, serverInProgress: 0, client: 0 });
       transactions.receiveRequest(request('REGISTER', { viaTransport: 'TCP' }), tcp);
       assert.equal(user.requests.length, 2);
     });
@@ -189,7 +189,7 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
       assert.equal(inv.state, TransactionState.Calling);
       assert.deepEqual(wire.requestTimes('INVITE'), [0]);
       assert.deepEqual(wire.requestTimes('OPTIONS'), [0]);
-      assert.deepEqual(transactions.counts, { server: 0, client: 2 });
+      assert.deepEqual(transactions.counts, { server: 0, serverInProgress: 0, client: 2 });
     });
 
     it('a response MUST be matched by the top Via branch and CSeq method and passed to its transaction', () => {
@@ -220,7 +220,7 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
       const invite = request('INVITE', { branch: 'z9hG4bK-c1', viaTransport: 'TCP' });
       transactions.sendRequest(invite, flow('TCP'), tu);
       transactions.receiveResponse(response(invite, 486), flow('TCP')); // Timer D is zero over TCP
-      assert.deepEqual(transactions.counts, { server: 0, client: 0 });
+      assert.deepEqual(transactions.counts, { server: 0, serverInProgress: 0, client: 0 });
       const late = response(invite, 486);
       transactions.receiveResponse(late, flow('TCP'));
       assert.deepEqual(user.strays, [late]);
@@ -241,7 +241,7 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
       assert.deepEqual(wire.responseStatuses(), [200, 503]);
       const last = wire.sent.at(-1)!.message;
       assert.equal(last.kind === 'response' && last.headers.get('Retry-After'), '30');
-      assert.deepEqual(transactions.counts, { server: 0, client: 0 });
+      assert.deepEqual(transactions.counts, { server: 0, serverInProgress: 0, client: 0 });
       assert.ok(user.requests.every((tx) => tx.state === TransactionState.Terminated));
     });
   });
