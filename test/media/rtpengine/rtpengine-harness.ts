@@ -37,7 +37,8 @@ export async function startRtpengine(): Promise<Rtpengine> {
   requireRtpengine();
   const ngPort = await freePort();
   // A media range of 200 ports in 40000-59799; rtpengine skips ports that happen to be taken.
-  const portMin = 40000 + 2 * Math.floor(Math.random() * 9900);
+  // Media ports below the test ports (20000-29999) and the kernel's ephemeral ports (32768 and up).
+  const portMin = 12000 + 2 * Math.floor(Math.random() * 3900);
   const portMax = portMin + 199;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'officepbx-rtpengine-'));
   const pidFile = path.join(dir, 'rtpengine.pid');
