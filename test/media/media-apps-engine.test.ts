@@ -12,7 +12,7 @@ import { dominantFrequency, sine } from '../support/audio-analysis.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
-import { RtpAudioPeer, soxTone, type ReceivedRtp } from '../support/rtp-audio-peer.js';
+import { RtpAudioPeer, soxStat, soxTone, type ReceivedRtp } from '../support/rtp-audio-peer.js';
 import { pcmuSdp, sdpAudio, sleep, SipPhone } from '../support/sip-phone.js';
 
 /** Packets split into talkspurts at each marker bit. */
@@ -102,6 +102,47 @@ describe('media applications in the running service', () => {
       await sleep(100);
       const left = fs.existsSync(path.join(dataDir, 'tmp')) ? fs.readdirSync(path.join(dataDir, 'tmp')) : [];
       assert.deepEqual(left, [], 'the sound check keeps no recording');
+    } finally {
+      peer.close();
+      phone.close();
+    }
+  });
+
+  it('a crash (SIGKILL) in the middle of a recording leaves a valid WAV of what was recorded', async () => {
+    const crashBase = base + 20 <= 32740 ? base + 20 : base - 20;
+    const dir = tempDir('apps-crash');
+    const port = await freePort();
+    const victim = await startEngine({
+      dataDir: dir,
+      args: ['--apps-sip-port', String(port), '--apps-rtp-ports', `${crashBase}-${crashBase + 9}`],
+    });
+    const phone = await SipPhone.open({ pbxPort: port, user: '5101', password: 'unused' });
+    const peer = await RtpAudioPeer.open();
+    try {
+      const call = await phone.call('echo', pcmuSdp({ port: peer.port }));
+      const ok = await call.final();
+      assert.equal(ok.status, 200);
+      const media = sdpAudio(ok.body);
+      assert.ok(await peer.until((r) => r.length >= 5, 2000));
+      await peer.sendDigit(media.port, '#'); // skip the introduction
+      await sleep(600); // the beep
+      await peer.sendAudio(media.port, soxTone(1000, 2.5));
+      process.kill(victim.pid, 'SIGKILL');
+      await victim.stop();
+      const files = fs.readdirSync(path.join(dir, 'tmp')).filter((f) => f.endsWith('.wav'));
+      assert.equal(files.length, 1, 'the recording in progress is on disk');
+      const file = path.join(dir, 'tmp', files[0]!);
+      const stat = soxStat(file); // sox reads it: the header is valid
+      // Written at least up to the last flush (1 s before the end at most).
+      assert.ok(stat.seconds >= 1.2 && stat.seconds <= 2.6, `${stat.seconds} s survived`);
+      assert.ok(Math.abs(stat.roughFrequency - 1000) < 60, `${stat.roughFrequency} Hz`);
+      const b = fs.readFileSync(file);
+      // The sizes are rewritten after each append: at most the last append is not yet counted.
+      const counted = b.readUInt32LE(40);
+      assert.ok(
+        counted <= b.length - 44 && counted >= b.length - 44 - 2 * 8000 * 1.5,
+        `${counted} of ${b.length - 44}`,
+      );
     } finally {
       peer.close();
       phone.close();

@@ -146,6 +146,15 @@ describe('media application endpoint (real SIP phone and RTP peer)', () => {
         }),
       );
     });
+    // Recordings that end by themselves: silence, or the length limit.
+    endpoint.addApplication('quiet', async (call) => {
+      watch(call);
+      recorded.set(await call.record(path.join(dir, 'quiet.wav'), { maxSeconds: 10, silenceSeconds: 1 }));
+    });
+    endpoint.addApplication('short', async (call) => {
+      watch(call);
+      recorded.set(await call.record(path.join(dir, 'short.wav'), { maxSeconds: 1, silenceSeconds: 0 }));
+    });
     // Never answers: waits for the caller to give up (CANCEL).
     endpoint.addApplication('slow', async (call) => {
       watch(call);
@@ -346,6 +355,35 @@ describe('media application endpoint (real SIP phone and RTP peer)', () => {
       assert.ok(await waitFor(() => endpoint.rtpPortsInUse === 0));
     } finally {
       peer.close();
+    }
+  });
+
+  it('stops recording after the given silence, and at the length limit', async () => {
+    for (const [service, expect] of [
+      ['quiet', { reason: 'silence', seconds: 1.5 }],
+      ['short', { reason: 'max', seconds: 1 }],
+    ] as const) {
+      fresh();
+      const peer = await RtpAudioPeer.open();
+      try {
+        const call = await phone.call(service, pcmuSdp({ port: peer.port }));
+        assert.equal((await call.final()).status, 200);
+        const media = sdpAudio(call.responses.at(-1)!.body);
+        // 0.5 s of tone, then µ-law silence (0xFF) as a phone without VAD sends it.
+        const audio = Buffer.concat([soxTone(1000, 0.5), Buffer.alloc(8000 * 2.5, 0xff)]);
+        const sending = peer.sendAudio(media.port, audio);
+        const started = Date.now();
+        const rec = await recorded.get(5000, service);
+        const took = (Date.now() - started) / 1000;
+        assert.equal(rec.reason, expect.reason, service);
+        assert.ok(Math.abs(rec.seconds - expect.seconds) < 0.25, `${service}: ${rec.seconds} s recorded`);
+        assert.ok(Math.abs(took - expect.seconds) < 0.4, `${service}: stopped after ${took} s`);
+        assert.ok(Math.abs(soxStat(rec.file).seconds - rec.seconds) < 0.01);
+        await answerBye(call.callId);
+        await sending;
+      } finally {
+        peer.close();
+      }
     }
   });
 

@@ -210,6 +210,10 @@ export class MediaEndpoint implements TransactionLayerUser {
       }
     }
     tx.respond(makeResponse(req, 100, 'Trying'));
+    // A CANCEL may arrive while the ports are being bound, before the call exists to hear it.
+    tx.onCancel = () => {
+      if (!tx.isFinal) tx.respond(makeResponse(req, 487, 'Request Terminated'));
+    };
     const rtp = await RtpSession.open(this.pool, this.opts.bind);
     if (!rtp) {
       log.warn('no free RTP port pair for a media application', { callId, service });
@@ -217,8 +221,8 @@ export class MediaEndpoint implements TransactionLayerUser {
       return;
     }
     if (tx.isFinal || this.stopping) {
-      rtp.close(); // cancelled while the ports were being bound
-      if (!tx.isFinal) tx.respond(makeResponse(req, 503, 'Service Unavailable'));
+      rtp.close();
+      if (!tx.isFinal) tx.respond(makeResponse(req, 503, 'Service Unavailable - Shutting Down'));
       return;
     }
     const uas = new UasCall(
