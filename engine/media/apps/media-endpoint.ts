@@ -30,6 +30,11 @@ export interface MediaEndpointOptions {
   prompts: PromptLibrary;
   log: Logger;
   userAgent: string;
+  /**
+   * Who may start calls: e.g. only the proxy (its own address and port), so that nobody on the LAN can
+   * leave a message in any box by calling `voicemail+201` directly. Refused INVITEs get 403. Default: all.
+   */
+  acceptFrom?: (flow: Flow) => boolean;
   /** Logs every SIP message (category of `traceLog`). */
   sipTrace?: boolean;
   traceLog?: Logger;
@@ -179,6 +184,10 @@ export class MediaEndpoint implements TransactionLayerUser {
     const log = this.opts.log;
     if (this.stopping) {
       tx.respond(makeResponse(req, 503, 'Service Unavailable - Shutting Down'));
+      return;
+    }
+    if (this.opts.acceptFrom && !this.opts.acceptFrom(tx.flow)) {
+      tx.respond(makeResponse(req, 403, 'Forbidden'));
       return;
     }
     if (this.calls.has(callId)) {

@@ -99,8 +99,10 @@ describe('FrameClock', () => {
         `p1 ${sorted[0]!.toFixed(2)} p99 ${sorted[Math.floor(sorted.length * 0.99)]!.toFixed(2)} ms, ` +
         `end drift ${drift.toFixed(2)} ms, mean late ${clock.stats.meanLateMs.toFixed(2)} ms, max late ${clock.stats.maxLateMs.toFixed(2)} ms`,
     );
-    assert.ok(at.length >= 99 && at.length <= 102, `${at.length} frames`);
-    assert.ok(Math.abs(mean - 20) < 0.5, `mean gap ${mean}`);
-    assert.ok(drift >= 0 && drift < 25, `last frame ${drift} ms after its due time`);
+    // Loose enough for a shared 2-core machine; a clock that drifted by its timer delays would be ~1 ms
+    // per frame late (100 ms over the run), and one with a fixed 20 ms delay would fall behind.
+    assert.ok(at.length >= 95 && at.length <= 102, `${at.length} frames`);
+    assert.ok(Math.abs(mean - 20) < 1.5, `mean gap ${mean}`);
+    assert.ok(drift >= 0 && drift < 40, `last frame ${drift} ms after its due time`);
   });
 });
