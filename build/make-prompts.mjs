@@ -175,6 +175,7 @@ function make(name, text, tmp) {
   if (text === null) {
     // 1 kHz tone, 400 ms, with 10 ms fades so it does not click.
     run('sox', [
+      '-D',
       '-n',
       '-r',
       '8000',
@@ -199,7 +200,9 @@ function make(name, text, tmp) {
   const raw = path.join(tmp, `${name}.wav`);
   run('espeak-ng', ['-v', 'en-us', '-s', '155', '-g', '2', '-w', raw, text]);
   // Trim silence at both ends, band-limit and resample to 8 kHz (sox's high-quality rate), normalise.
+  // -D: no dither, so running the script again writes the same bytes.
   run('sox', [
+    '-D',
     raw,
     '-r',
     '8000',
