@@ -34,6 +34,9 @@ import type { ProxySupplement } from './sip/proxy/proxy-supplement.js';
 import { MediaAnchor } from './sip/media/media-anchor.js';
 import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
+import { echoTest } from './media/apps/echo-test.js';
+import { MediaEndpoint } from './media/apps/media-endpoint.js';
+import { customPromptsDir, PromptLibrary, shippedPromptsDir } from './media/apps/prompt-library.js';
 import { RtpengineDriver } from './media/rtpengine/rtpengine-driver.js';
 import { CallTraceStore } from './sip/trace/call-trace.js';
 import { TransactionLayer } from './sip/transaction/transaction-layer.js';
@@ -78,6 +81,8 @@ export class Engine {
   readonly media: MediaAnchor | undefined;
   readonly events = new LiveEvents();
   readonly traces: CallTraceStore;
+  /** The media applications' SIP endpoint (voicemail, auto-attendant …), on its own port. */
+  readonly apps: MediaEndpoint;
   private readonly settings: SettingsStore;
   private readonly cdr: CdrRepository;
   private readonly startedAt = Date.now();
@@ -247,6 +252,22 @@ export class Engine {
     });
     logRoot.onProblem(() => this.events.notify('status'));
 
+    // Media applications: a SIP user agent of their own, reached through the dial plan by URI (sipXecs style).
+    const appsLog = logRoot.logger('media.apps');
+    this.apps = new MediaEndpoint({
+      bind: config.bind,
+      advertise: config.advertise,
+      sipPort: config.appsSipPort,
+      rtpPortMin: config.appsRtpPortMin,
+      rtpPortMax: config.appsRtpPortMax,
+      prompts: new PromptLibrary([customPromptsDir(config.dataDir), shippedPromptsDir()], appsLog),
+      log: appsLog,
+      userAgent: `${PRODUCT}/${VERSION}`,
+      sipTrace: config.sipTrace,
+      traceLog: logRoot.logger('sip.trace'),
+    });
+    this.apps.addApplication('echo', echoTest(path.join(config.dataDir, 'tmp')));
+
     const sources: ApiSources = {
       health: () => this.health(),
       registrations: () => this.registrations(),
@@ -284,6 +305,7 @@ export class Engine {
     const c = this.config;
     await this.udp.listen(c.bind, c.sipPort);
     await this.tcp.listen(c.bind, c.sipPort);
+    await this.apps.start();
     await this.api.listen(c.httpPort, c.bind);
     this.ws.attach(this.api.server);
     this.qualifier.start();
@@ -293,6 +315,7 @@ export class Engine {
       sip: `${c.bind}:${c.sipPort} (udp, tcp)`,
       http: `${c.bind}:${c.httpPort}`,
       ws: `ws://${c.advertise}:${c.httpPort}/ws`,
+      apps: this.apps.uri('echo'),
       advertise: c.advertise,
       dataDir: c.dataDir,
       users: this.directory.count(),
@@ -309,6 +332,7 @@ export class Engine {
         'sip-tcp': this.tcp.local.port ? `${c.bind}:${this.tcp.local.port}` : 'down',
         http: this.up ? `${c.bind}:${c.httpPort}` : 'down',
         'sip-ws': this.up ? `${c.bind}:${c.httpPort}/ws` : 'down',
+        'apps-sip': this.apps.listening ? `${c.bind}:${this.apps.port}` : 'down',
       },
     };
   }
@@ -383,6 +407,7 @@ export class Engine {
     this.up = false;
     this.qualifier.stop();
     this.overload.stop();
+    await this.apps.stop();
     this.transactions.shutdown();
     // Let the 503s of open transactions leave before the sockets close.
     await new Promise((r) => setTimeout(r, 50));

@@ -53,6 +53,11 @@ export interface EngineConfig {
   overloadMaxTransactions: number;
   /** Retry-After (seconds) of those 503s. */
   overloadRetryAfter: number;
+  /** SIP (UDP) port of the media applications' endpoint; 0 = any free port (the proxy learns it in-process). */
+  appsSipPort: number;
+  /** RTP port range of the media applications (voicemail, auto-attendant). */
+  appsRtpPortMin: number;
+  appsRtpPortMax: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +73,8 @@ export class ConfigError extends Error {
 interface FlagSpec {
   flag: string;
   key: keyof EngineConfig;
+  /** For a range: the key of its upper end (default rtpPortMax). */
+  maxKey?: keyof EngineConfig;
   kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay';
   help: string;
 }
@@ -197,6 +204,19 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'seconds in the Retry-After of those 503s (default 5)',
   },
   {
+    flag: 'apps-sip-port',
+    key: 'appsSipPort',
+    kind: 'port',
+    help: 'SIP port of the media applications (voicemail, auto-attendant); 0 = any free port (default 0)',
+  },
+  {
+    flag: 'apps-rtp-ports',
+    key: 'appsRtpPortMin',
+    maxKey: 'appsRtpPortMax',
+    kind: 'range',
+    help: 'RTP port range A-B of the media applications (default 21000-21999)',
+  },
+  {
     flag: 'min-expires',
     key: 'minExpires',
     kind: 'int',
@@ -259,6 +279,9 @@ export function defaultConfig(): EngineConfig {
     overloadMaxLag: 250,
     overloadMaxTransactions: 10000,
     overloadRetryAfter: 5,
+    appsSipPort: 0,
+    appsRtpPortMin: 21000,
+    appsRtpPortMax: 21999,
   };
 }
 
@@ -313,8 +336,8 @@ function applyValue(cfg: EngineConfig, spec: FlagSpec, raw: string, source: stri
       const even = a % 2 === 0 ? a : a + 1; // RTP on even ports, RTCP on the next odd one
       if (a < 1024 || b > 65535 || even + 1 > b)
         fail(`${raw} must be A-B with 1024 <= A < B <= 65535, room for one RTP/RTCP pair at least`);
-      cfg.rtpPortMin = even;
-      cfg.rtpPortMax = b;
+      record[spec.key] = even;
+      record[spec.maxKey ?? 'rtpPortMax'] = b;
       return;
     }
   }
