@@ -390,9 +390,14 @@ for (const engine of RELAY_ENGINES) {
       const { log, lines } = testLog('info');
       const r = relay(31410, 31417, { log, workers: 1 }); // pairs 31410, 31412, 31414, 31416
       const squatters = [dgram.createSocket('udp4'), dgram.createSocket('udp4')];
+      // A port some other program holds already fails the test at once instead of hanging it.
       await Promise.all(
         squatters.map(
-          (s, i) => new Promise<void>((resolve) => s.bind(i === 0 ? 31410 : 31413, LOOPBACK, resolve)),
+          (s, i) =>
+            new Promise<void>((resolve, reject) => {
+              s.once('error', reject);
+              s.bind(i === 0 ? 31410 : 31413, LOOPBACK, resolve);
+            }),
         ),
       );
       try {
