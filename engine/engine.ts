@@ -41,6 +41,7 @@ import { TcpTransport } from './sip/transport/tcp-transport.js';
 import { TransportLayer } from './sip/transport/transport-layer.js';
 import { UdpTransport } from './sip/transport/udp-transport.js';
 import { WsTransport } from './sip/transport/ws-transport.js';
+import { ProvisioningService } from '../provisioning/provisioning-service.js';
 
 export const PRODUCT = 'OfficePBX';
 
@@ -77,6 +78,7 @@ export class Engine {
   readonly media: MediaAnchor | undefined;
   readonly events = new LiveEvents();
   readonly traces: CallTraceStore;
+  readonly provisioning: ProvisioningService;
   private readonly settings: SettingsStore;
   private readonly cdr: CdrRepository;
   private readonly startedAt = Date.now();
@@ -107,7 +109,14 @@ export class Engine {
     this.transport = new TransportLayer(logRoot.logger('sip.trace'), config.sipTrace);
     this.traces = new CallTraceStore({ calls: config.callTraceCalls });
     if (this.traces.enabled) this.transport.tap = this.traces;
-    this.udp = new UdpTransport(this.transport);
+    // PnP SUBSCRIBEs reach the SIP socket when the PnP port is the SIP port: provisioning takes those first.
+    this.udp = new UdpTransport({
+      onMessage: (r, raw, flow) => {
+        const send = (d: Buffer, address: string, port: number): unknown =>
+          this.udp.send(d, { ...flow, remoteAddress: address, remotePort: port });
+        if (!this.provisioning.interceptSip(r, flow, send)) this.transport.onMessage(r, raw, flow);
+      },
+    });
     this.tcp = new TcpTransport(this.transport);
     this.ws = new WsTransport(this.transport, '/ws');
     this.transport.add(this.udp);
@@ -232,6 +241,33 @@ export class Engine {
     });
     logRoot.onProblem(() => this.events.notify('status'));
 
+    this.provisioning = new ProvisioningService(
+      {
+        dataDir: config.dataDir,
+        bind: config.bind,
+        advertise: config.advertise,
+        sipPort: config.sipPort,
+        tftpPort: config.tftpPort,
+        provPort: config.provPort,
+        pnp: config.pnp,
+        pnpPort: config.pnpPort,
+        windowMinutes: config.provWindow,
+        timeZone: config.timeZone,
+        voicemailNumber: '*97',
+        ntpServer: 'pool.ntp.org',
+        userAgent: `${PRODUCT}/${VERSION}`,
+      },
+      {
+        db: this.db,
+        directory: this.directory,
+        logRoot,
+        contacts: (ext) =>
+          this.location.lookup(ext).map((b) => ({ extension: b.aor, contact: b.contact, flow: b.flow })),
+        sendSip: (msg, flow) => this.transport.send(msg, flow),
+      },
+    );
+    this.provisioning.phones.onChange(() => this.events.notify('phones'));
+
     const sources: ApiSources = {
       health: () => this.health(),
       registrations: () => this.registrations(),
@@ -251,6 +287,12 @@ export class Engine {
       consoleDir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'console'),
       events: this.events,
       advertise: () => config.advertise,
+      phones: {
+        registry: this.provisioning.phones,
+        view: (p) => this.provisioning.view(p),
+        preview: (mac) => this.provisioning.files.preview(mac),
+        info: () => this.provisioning.info(),
+      },
     });
   }
 
@@ -271,6 +313,7 @@ export class Engine {
     await this.tcp.listen(c.bind, c.sipPort);
     await this.api.listen(c.httpPort, c.bind);
     this.ws.attach(this.api.server);
+    await this.provisioning.start();
     this.qualifier.start();
     this.up = true;
     this.log.info('listening', {
@@ -293,6 +336,7 @@ export class Engine {
         'sip-tcp': this.tcp.local.port ? `${c.bind}:${this.tcp.local.port}` : 'down',
         http: this.up ? `${c.bind}:${c.httpPort}` : 'down',
         'sip-ws': this.up ? `${c.bind}:${c.httpPort}/ws` : 'down',
+        ...this.provisioning.listeners(),
       },
     };
   }
@@ -371,6 +415,7 @@ export class Engine {
     await new Promise((r) => setTimeout(r, 50));
     await this.transport.close();
     await this.api.close();
+    await this.provisioning.stop();
     this.location.close();
     this.nonces.close();
     await this.relay?.close();

@@ -53,6 +53,13 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     '--http-port',
     String(httpPort),
     ...(opts.firstRun ? [] : ['--admin-password', password]),
+    // Provisioning listeners on free ports and no multicast unless a test asks (later flags win).
+    '--tftp-port',
+    '0',
+    '--prov-port',
+    '0',
+    '--pnp',
+    'off',
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
