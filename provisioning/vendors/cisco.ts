@@ -81,8 +81,7 @@ export const cisco: VendorTemplate = {
 
   parseUserAgent(ua: string) {
     // "Cisco/SPA504G-7.6.2b (0011223344aa)(CCQ…)", "Cisco-CP-8841-3PCC/11.3.1 (00562b043615)"
-    const m =
-      /cisco[/-]((?:spa|cp-)[a-z0-9-]+?)(?:-\d[\w.]*)?\/?[\d.]*[a-z]?\s*(?:\(([0-9a-f]{12})\))?/i.exec(ua);
+    const m = /cisco[/-](spa\d+[a-z]*|cp-\d{4}[a-z]?(?:-3pcc)?)[^(]*(?:\(([0-9a-f]{12})\))?/i.exec(ua);
     if (!m) return null;
     const out: { model: string; mac?: string } = { model: m[1]!.toUpperCase() };
     if (m[2]) out.mac = m[2].toLowerCase();
