@@ -14,7 +14,7 @@ export interface PhoneInput {
   extensions?: unknown;
   httpUser?: unknown;
   httpPassword?: unknown;
-  /** true: open the provisioning window again (as after a factory reset). */
+  /** true: open the provisioning window again (as after a factory reset); false: close it now. */
   reprovision?: unknown;
 }
 
@@ -232,7 +232,9 @@ export class PhoneRegistry {
       // A new assignment opens the window in which the phone may fetch its passwords without credentials.
       if (changed && f.lines.length > 0) p.provisionUntil = now + this.o.windowMinutes * 60_000;
     }
-    if (f.reprovision) p.provisionUntil = now + this.o.windowMinutes * 60_000;
+    // true opens the window again (as after a factory reset); false closes it at once.
+    if (f.reprovision === true) p.provisionUntil = now + this.o.windowMinutes * 60_000;
+    if (f.reprovision === false) p.provisionUntil = null;
     p.updatedAt = now;
     return p;
   }
