@@ -10,6 +10,7 @@ import { cleanup, startEngine, type RunningEngine } from '../support/engine-proc
 import { tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
 import { runCommand } from '../support/run-command.js';
+import { SipPhone } from '../support/sip-phone.js';
 
 interface PhoneJson {
   mac: string;
@@ -260,6 +261,28 @@ describe('provisioning in the running service', () => {
     // The phone that uploaded appears too.
     const p = await pbx.api<PhoneJson>('GET', '/api/phones/0004f2aabbcc');
     assert.equal(p.status, 200);
+  });
+
+  it('asks a registered phone to fetch its file again (NOTIFY check-sync) when its lines change', async () => {
+    const sip = await SipPhone.open({ pbxPort: pbx.sipPort, user: '202', password: '' });
+    try {
+      const u = await pbx.api<{ secret: string }>('GET', '/api/users/202');
+      (sip.opts as { password: string }).password = u.body.secret;
+      await sip.register();
+      // The phone 001565123456 (lines: 202) last fetched from 127.0.0.1, where this registration comes from.
+      const changed = await pbx.api<PhoneJson>('PUT', '/api/phones/001565123456', {
+        extensions: ['202', '201'],
+      });
+      assert.equal(changed.status, 200);
+      const notify = await sip.waitFor(
+        'NOTIFY check-sync',
+        (m) => m.isRequest && m.method === 'NOTIFY',
+        3000,
+      );
+      assert.match(notify.header('event') ?? '', /^check-sync/);
+    } finally {
+      sip.close();
+    }
   });
 
   it('deletes a phone', async () => {
