@@ -70,7 +70,7 @@ export class ConfigError extends Error {
 interface FlagSpec {
   flag: string;
   key: keyof EngineConfig;
-  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay';
+  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay' | 'timezone';
   help: string;
 }
 
@@ -111,7 +111,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     flag: 'time-zone',
     key: 'timeZone',
-    kind: 'string',
+    kind: 'timezone',
     help: "phones' time zone, e.g. Europe/Berlin (default: this PC's)",
   },
   {
@@ -304,6 +304,10 @@ function applyValue(cfg: EngineConfig, spec: FlagSpec, raw: string, source: stri
       cfg.digestAlgorithms = list as Array<'MD5' | 'SHA-256'>;
       return;
     }
+    case 'timezone':
+      if (!isTimeZone(raw)) fail(`"${raw}" is not a time zone name such as Europe/Berlin`);
+      cfg.timeZone = raw;
+      return;
     case 'relay':
       if (raw !== 'builtin' && raw !== 'rtpengine' && raw !== 'off')
         fail(`"${raw}" is not one of builtin, rtpengine, off`);
@@ -362,8 +366,6 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   if (cfg.minExpires > cfg.maxExpires)
     throw new ConfigError('min-expires', 'min-expires is larger than max-expires');
   if (cfg.defaultExpires > cfg.maxExpires) cfg.defaultExpires = cfg.maxExpires;
-  if (!isTimeZone(cfg.timeZone))
-    throw new ConfigError('time-zone', `"${cfg.timeZone}" is not a time zone name such as Europe/Berlin`);
   return cfg;
 }
 
