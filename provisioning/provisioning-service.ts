@@ -144,6 +144,14 @@ export class ProvisioningService {
         },
       });
     }
+    // A deleted user's lines leave the phones that carried them.
+    d.directory.onChange((ev) => {
+      if (ev.kind !== 'deleted') return;
+      for (const p of this.phones.withExtension(ev.user.extension)) {
+        const lines = p.lines.filter((l) => l.extension !== ev.user.extension);
+        this.phones.update(p.mac, { lines });
+      }
+    });
     this.phones.onChange((c) => {
       if (c.kind !== 'updated' || !c.previous) return;
       const linesChanged = JSON.stringify(c.previous.lines) !== JSON.stringify(c.phone.lines);

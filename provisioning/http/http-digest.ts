@@ -31,6 +31,7 @@ export class HttpDigest {
   verify(
     header: string | undefined,
     method: string,
+    requestUri: string,
     password: (user: string) => string | undefined,
   ): { ok: true; user: string } | { ok: false; stale: boolean } {
     if (!header) return { ok: false, stale: false };
@@ -44,6 +45,8 @@ export class HttpDigest {
     const realm = p.get('realm');
     const alg = p.get('algorithm');
     if (!user || !nonce || !uri || !response || realm !== this.realm) return { ok: false, stale: false };
+    // RFC 7616 §3.4.6: the digest is for this request's URI, not one replayed from another file.
+    if (uri !== requestUri) return { ok: false, stale: false };
     if (alg !== undefined && alg.toUpperCase() !== 'MD5') return { ok: false, stale: false };
     const [t, sig] = nonce.split('.');
     const expected = crypto

@@ -31,6 +31,7 @@ export class ProvHttpServer {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = 30_000;
     this.server.headersTimeout = 10_000;
+    this.server.maxConnections = 256;
   }
 
   listen(port: number, host: string): Promise<void> {
@@ -92,7 +93,7 @@ export class ProvHttpServer {
   ): string | undefined | false {
     const phone = mac ? this.o.phones.get(mac) : undefined;
     if (!phone || phone.httpUser === '') return undefined;
-    const v = this.digest.verify(req.headers.authorization, method, (user) =>
+    const v = this.digest.verify(req.headers.authorization, method, req.url ?? '/', (user) =>
       user === phone.httpUser ? phone.httpPassword : undefined,
     );
     if (v.ok) return phone.mac;

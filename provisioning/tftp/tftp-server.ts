@@ -18,11 +18,16 @@ export interface TftpServerOptions {
   timeoutMs?: number;
   /** Retransmissions of one packet before a transfer is abandoned. Default 5. */
   retries?: number;
+  /**
+   * Largest blksize granted. Default 1468: one Ethernet frame, so no IP fragments (which phones and cheap
+   * switches handle badly), and a spoofed 40-octet RRQ cannot make the server send 64 KiB datagrams.
+   */
+  maxBlksize?: number;
 }
 
 /** RFC 2348: blksize between 8 and 65464 octets. */
 const BLKSIZE_MIN = 8;
-const BLKSIZE_MAX = 65464;
+export const BLKSIZE_MAX = 65464;
 
 /**
  * A read-only TFTP server (RFC 1350) with option negotiation (RFC 2347 blksize 2348, tsize and timeout
@@ -118,7 +123,7 @@ export class TftpServer {
     let timeoutMs = this.options.timeoutMs ?? 1000;
     const bs = p.options.get('blksize');
     if (bs !== undefined && /^\d+$/.test(bs) && Number(bs) >= BLKSIZE_MIN) {
-      blksize = Math.min(Number(bs), BLKSIZE_MAX);
+      blksize = Math.min(Number(bs), this.options.maxBlksize ?? 1468, BLKSIZE_MAX);
       oack.set('blksize', String(blksize));
     }
     const to = p.options.get('timeout');

@@ -285,6 +285,14 @@ describe('provisioning in the running service', () => {
     }
   });
 
+  it("takes a deleted user's lines off the phones", async () => {
+    assert.equal((await pbx.api('DELETE', '/api/users/201')).status, 204);
+    const p = await pbx.api<PhoneJson>('GET', '/api/phones/001565123456');
+    assert.deepEqual(p.body.lines, [{ line: 1, extension: '202' }]);
+    const q = await pbx.api<PhoneJson>('GET', '/api/phones/001565aabbcc');
+    assert.deepEqual(q.body.lines, [{ line: 2, extension: '202' }]);
+  });
+
   it('deletes a phone', async () => {
     assert.equal((await pbx.api('DELETE', '/api/phones/00:04:f2:aa:bb:cc')).status, 204);
     assert.equal((await pbx.api('GET', '/api/phones/0004f2aabbcc')).status, 404);

@@ -147,7 +147,7 @@ describe('TFTP server (RFC 1350, 2347–2349)', () => {
     const p = decodeTftp(oack.buf);
     assert.equal(p?.op, TftpOpcode.OACK);
     if (p?.op !== TftpOpcode.OACK) return;
-    assert.equal(p.options.get('blksize'), '65464'); // RFC 2348's largest
+    assert.equal(p.options.get('blksize'), '1468'); // the server's largest: one Ethernet frame
     assert.equal(p.options.get('tsize'), '1024');
     assert.equal(p.options.get('timeout'), '2');
     assert.equal(p.options.has('windowsize'), false); // unknown options are left out, not refused
