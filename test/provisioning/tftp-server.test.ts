@@ -227,6 +227,30 @@ describe('TFTP server (RFC 1350, 2347–2349)', () => {
     assert.equal(fs.existsSync(path.join(work, 'x1')) && fs.statSync(path.join(work, 'x1')).size > 0, false);
   });
 
+  it('answers malformed requests with "illegal operation" and keeps serving', async () => {
+    const s = await rawClient();
+    const bad = [
+      Buffer.from([0]),
+      Buffer.from([0, 9, 0, 0]),
+      Buffer.from([0, 1, 0x61, 0x62]), // RRQ without NUL terminators
+      Buffer.concat([Buffer.from([0, 1]), Buffer.from('generated.cfg\0mail\0')]), // RFC 1350's obsolete mail mode
+      Buffer.concat([Buffer.from([0xff, 0xfe]), crypto.randomBytes(600)]), // no such opcode
+    ];
+    for (const b of bad) {
+      s.send(b, server.port, '127.0.0.1');
+      const p = decodeTftp((await nextPacket(s)).buf);
+      assert.equal(p?.op, TftpOpcode.ERROR, b.toString('hex').slice(0, 20));
+    }
+    s.close();
+    const r = await runCommand(
+      'tftp',
+      ['-m', 'octet', '127.0.0.1', String(server.port), '-c', 'get', 'generated.cfg', 'after.cfg'],
+      { cwd: work },
+    );
+    assert.equal(r.code, 0);
+    assert.equal(fs.readFileSync(path.join(work, 'after.cfg'), 'utf8'), small);
+  });
+
   it('retransmits an unacknowledged block, tells a stranger "unknown transfer ID", and gives up after its retries', async () => {
     const s = await rawClient();
     s.send(encodeRequest(TftpOpcode.RRQ, 'generated.cfg'), server.port, '127.0.0.1');
