@@ -60,6 +60,8 @@ export class ProvisioningService {
   private readonly status: Record<string, string> = { tftp: 'down', 'prov-http': 'down' };
   /** The PnP port is the SIP port: SUBSCRIBEs arrive on the SIP socket and come through `intercept`. */
   private pnpShared = false;
+  /** Addresses of other plug-and-play servers that answered our probe at start. */
+  private otherPnpServers: string[] = [];
 
   constructor(
     private readonly s: ProvisioningSettings,
@@ -203,12 +205,25 @@ export class ProvisioningService {
       } else {
         await this.tryListen('pnp', () => this.pnp!.listen(s.pnpPort, iface), where);
       }
-      if (this.status.pnp !== 'down')
+      if (!this.status.pnp!.startsWith('unavailable')) {
         this.log.info('plug-and-play: listening for phones on 224.0.1.75', {
           interface: interfaceName(iface),
           address: iface,
           port: s.pnpPort,
         });
+        // In the background: starting the phone system does not wait for the answer.
+        void this.pnp.probe(iface, s.pnpPort).then((others) => {
+          this.otherPnpServers = others;
+          if (others.length)
+            this.log.warn(
+              'another plug-and-play server answers phones on this network: turn one of them off',
+              {
+                servers: others,
+                hint: 'phones take whichever answers first; use --pnp off on one of them',
+              },
+            );
+        });
+      }
     }
   }
 
@@ -242,7 +257,12 @@ export class ProvisioningService {
       tftp: this.status.tftp,
       http: this.status['prov-http'],
       pnp: this.pnp
-        ? { enabled: true, listener: this.status.pnp, interface: interfaceName(this.s.advertise) ?? null }
+        ? {
+            enabled: true,
+            listener: this.status.pnp,
+            interface: interfaceName(this.s.advertise) ?? null,
+            otherServers: this.otherPnpServers,
+          }
         : { enabled: false },
       windowMinutes: this.s.windowMinutes,
       timeZone: this.s.timeZone,

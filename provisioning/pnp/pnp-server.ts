@@ -124,6 +124,67 @@ export class PnpServer {
     });
   }
 
+  /**
+   * Asks the network whether another plug-and-play server answers (DESIGN: only one should, or phones get
+   * whichever answers first): a SUBSCRIBE as a phone sends it, from the interface `iface`, with multicast
+   * loopback off so this host's own server does not see it. Resolves with the addresses that answered 2xx.
+   * The From user is not a MAC, so no server records the probe as a phone.
+   */
+  probe(iface: string, port: number, waitMs = 2000): Promise<string[]> {
+    const socket = dgram.createSocket('udp4');
+    const answered = new Set<string>();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        try {
+          socket.close();
+        } catch {
+          /* closed */
+        }
+        resolve([...answered]);
+      };
+      socket.on('error', finish);
+      socket.on('message', (buf, rinfo) => {
+        const r = parseDatagram(buf);
+        if (!r.ok) return;
+        if (r.message.kind === 'response' && r.message.status >= 200 && r.message.status < 300)
+          answered.add(rinfo.address);
+        if (r.message.kind === 'request' && r.message.method === 'NOTIFY') {
+          answered.add(rinfo.address);
+          socket.send(serializeMessage(makeResponse(r.message, 200, 'OK')), rinfo.port, rinfo.address);
+        }
+      });
+      socket.bind(0, iface, () => {
+        try {
+          socket.setMulticastInterface(iface);
+          socket.setMulticastLoopback(false);
+          socket.setMulticastTTL(1);
+        } catch {
+          finish();
+          return;
+        }
+        const local = socket.address().port;
+        const req = createRequest('SUBSCRIBE', `sip:officepbx-probe@${PNP_GROUP}`, [
+          { name: 'Via', value: `SIP/2.0/UDP ${iface}:${local};branch=z9hG4bK${randomHex(8)};rport` },
+          { name: 'Max-Forwards', value: '70' },
+          { name: 'From', value: `<sip:officepbx-probe@${PNP_GROUP}>;tag=${randomHex(4)}` },
+          { name: 'To', value: `<sip:officepbx-probe@${PNP_GROUP}>` },
+          { name: 'Call-ID', value: `${randomHex(10)}@${iface}` },
+          { name: 'CSeq', value: '1 SUBSCRIBE' },
+          { name: 'Contact', value: `<sip:${iface}:${local}>` },
+          {
+            name: 'Event',
+            value: 'ua-profile;profile-type="device";vendor="OfficePBX";model="probe";version="1"',
+          },
+          { name: 'Accept', value: 'application/url' },
+          { name: 'Expires', value: '0' },
+          { name: 'User-Agent', value: this.o.userAgent },
+        ]);
+        socket.send(serializeMessage(req), port, PNP_GROUP);
+        setTimeout(finish, waitMs).unref();
+      });
+    });
+  }
+
   close(): void {
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();

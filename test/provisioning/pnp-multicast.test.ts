@@ -38,7 +38,7 @@ interface Pbx {
   logs: () => string;
 }
 
-async function startPbx(sipPort: number, pnpPort: number): Promise<Pbx> {
+async function startPbx(sipPort: number, pnpPort: number, ns = NS_PBX, address = PBX_IP): Promise<Pbx> {
   const dataDir = tempDir('pnp');
   const httpPort = 18080;
   const child = spawn(
@@ -46,13 +46,13 @@ async function startPbx(sipPort: number, pnpPort: number): Promise<Pbx> {
     [
       'netns',
       'exec',
-      NS_PBX,
+      ns,
       process.execPath,
       path.join(repoRoot, 'dist', 'engine', 'cli.js'),
       '--data-dir',
       dataDir,
       '--advertise',
-      PBX_IP,
+      address,
       '--sip-port',
       String(sipPort),
       '--http-port',
@@ -72,7 +72,7 @@ async function startPbx(sipPort: number, pnpPort: number): Promise<Pbx> {
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout!.on('data', () => undefined);
   for (let i = 0; i < 100; i++) {
-    const r = await inNs(NS_PBX, 'curl', ['-s', `http://127.0.0.1:${httpPort}/api/health`]);
+    const r = await inNs(ns, 'curl', ['-s', `http://127.0.0.1:${httpPort}/api/health`]);
     if (r.stdout.includes('"ok":true')) return { child, dataDir, httpPort, logs: () => stderr };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 200));
@@ -190,8 +190,36 @@ describe(
         assert.equal(p?.vendor, 'snom');
         assert.equal(p?.model, 'D785');
         assert.match(pbx.logs(), /plug-and-play: listening for phones on 224\.0\.1\.75/);
+        assert.doesNotMatch(pbx.logs(), /another plug-and-play server/);
       } finally {
         await stopPbx(pbx);
+      }
+    });
+
+    it('warns when another plug-and-play server answers on the same network', async () => {
+      const first = await startPbx(5060, 5060);
+      // A second PBX on the other end of the link: its probe at start finds the first.
+      const second = await startPbx(5060, 5060, NS_PHONE, PHONE_IP);
+      try {
+        let info: { pnp: { otherServers: string[] } } | undefined;
+        for (let i = 0; i < 30; i++) {
+          const r = await inNs(NS_PHONE, 'curl', [
+            '-s',
+            '-u',
+            `admin:${PASSWORD}`,
+            `http://127.0.0.1:${second.httpPort}/api/provisioning`,
+          ]);
+          info = JSON.parse(r.stdout);
+          if (info!.pnp.otherServers.length) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.deepEqual(info?.pnp.otherServers, [PBX_IP], second.logs());
+        assert.match(second.logs(), /another plug-and-play server answers phones on this network/);
+        // The probe is not a phone: the first PBX lists nothing.
+        assert.deepEqual(await phones(first), []);
+      } finally {
+        await stopPbx(second);
+        await stopPbx(first);
       }
     });
   },
