@@ -10,6 +10,7 @@ import { sendCheckSync, type ResyncTarget } from './check-sync.js';
 import { ProvHttpServer } from './http/prov-http-server.js';
 import { formatMac } from './mac-address.js';
 import { isVendor, type Phone } from './phone.js';
+import type { PhoneView, ProvisioningInfo } from './phone-view.js';
 import { PhoneRegistry } from './phone-registry.js';
 import { PnpServer, type DatagramSend } from './pnp/pnp-server.js';
 import { ProvisioningFiles, PHONE_FILE_NAME } from './provisioning-files.js';
@@ -249,17 +250,17 @@ export class ProvisioningService {
   }
 
   /** What the console's provisioning page shows: addresses to give phones, DHCP option values. */
-  info(): Record<string, unknown> {
+  info(): ProvisioningInfo {
     const ctx = this.context();
     return {
       advertise: this.s.advertise,
       provisioningUrl: ctx.provUrl,
-      tftp: this.status.tftp,
-      http: this.status['prov-http'],
+      tftp: this.status.tftp ?? 'down',
+      http: this.status['prov-http'] ?? 'down',
       pnp: this.pnp
         ? {
             enabled: true,
-            listener: this.status.pnp,
+            listener: this.status.pnp ?? 'down',
             interface: interfaceName(this.s.advertise) ?? null,
             otherServers: this.otherPnpServers,
           }
@@ -277,7 +278,7 @@ export class ProvisioningService {
   }
 
   /** JSON view of a phone for the API (the HTTP password is never shown). */
-  view(p: Phone): Record<string, unknown> {
+  view(p: Phone): PhoneView {
     const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
     return {
       mac: p.mac,
@@ -298,8 +299,8 @@ export class ProvisioningService {
       address: p.address,
       fileName: p.vendor ? PHONE_FILE_NAME[p.vendor](p.mac) : null,
       fileUrl: p.vendor ? `${this.context().provUrl}${PHONE_FILE_NAME[p.vendor](p.mac)}` : null,
-      createdAt: iso(p.createdAt),
-      updatedAt: iso(p.updatedAt),
+      createdAt: new Date(p.createdAt).toISOString(),
+      updatedAt: new Date(p.updatedAt).toISOString(),
     };
   }
 

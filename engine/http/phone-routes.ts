@@ -1,4 +1,10 @@
 import type { Phone } from '../../provisioning/phone.js';
+import type {
+  PhoneConfigPreview,
+  PhoneDetailView,
+  PhoneView,
+  ProvisioningInfo,
+} from '../../provisioning/phone-view.js';
 import {
   PhoneNotFoundError,
   type PhoneInput,
@@ -11,10 +17,10 @@ import type { Route } from './route.js';
 /** What the phone routes need from the provisioning service. */
 export interface PhoneApi {
   registry: PhoneRegistry;
-  view(p: Phone): Record<string, unknown>;
+  view(p: Phone): PhoneView;
   /** The phone's generated file with passwords masked; null when its vendor is not known. */
-  preview(mac: string): { name: string; contentType: string; body: string } | null;
-  info(): Record<string, unknown>;
+  preview(mac: string): PhoneConfigPreview | null;
+  info(): ProvisioningInfo;
 }
 
 /** `/api/phones`, `/api/phones/:mac` (any common MAC spelling), its file preview, and `/api/provisioning`. */
@@ -60,10 +66,11 @@ export function phoneRoutes(api: PhoneApi): Route[] {
       path: '/api/phones/:mac',
       handle: ({ params }) => {
         const p = find(params.mac ?? '');
-        return jsonResponse(200, {
+        const detail: PhoneDetailView = {
           ...api.view(p),
           requests: api.registry.requests(p.mac).map((r) => ({ ...r, time: new Date(r.time).toISOString() })),
-        });
+        };
+        return jsonResponse(200, detail);
       },
     },
     {
