@@ -7,6 +7,11 @@
 //
 //   node dist/bench/relay-load.js [--calls 100,300,1000] [--seconds 10] [--workers N] [--no-baseline]
 //                                 [--generator python|node] [--sockets K] [--relay builtin|rtpengine|both]
+//                                 [--sip-probe RATE]
+//
+// --sip-probe RATE then starts the whole engine in this process and measures SIP OPTIONS response times
+// (p50/p99, from a separate probe process at RATE per second) with its relay idle and while it carries the
+// largest call count (bench/sip-under-media.ts).
 //
 // --relay rtpengine|both drives rtpengine (userspace, started with ../shared/rig/rtpengine/run.sh, ng on
 // NG_PORT or 22222, media 30000-39999) through the RtpengineDriver with the same generator and load, its
@@ -18,18 +23,13 @@
 // The default generator is bench/relay_load_generator.py (an epoll loop like the rig's relay_load.py): it
 // spends less CPU per packet than a Node one, which matters when generator and relay share two cores.
 // Compare with the rig's relay_load.py (README, "Relay load probe") at the same offered load.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
 import fs from 'node:fs';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { LogRoot } from '../engine/log/index.js';
-import { BuiltinRelay, type RelayDriver } from '../engine/media/index.js';
-import { RtpengineDriver } from '../engine/media/rtpengine/rtpengine-driver.js';
+import type { RelayDriver } from '../engine/media/index.js';
 import { figure, note } from './bench-output.js';
-import { cpuSeconds } from './proc-stats.js';
-import type { GeneratorReply } from './relay-load-generator.js';
+import { Generator, setUpCalls } from './relay-generator.js';
+import { builtinRelay, rtpengineRelay, type RelayUnderTest } from './relays-under-test.js';
+import { sipUnderMedia } from './sip-under-media.js';
 
 interface Options {
   calls: number[];
@@ -40,6 +40,8 @@ interface Options {
   /** Generator sockets (legs share them round-robin); 0 = one per leg. */
   sockets: number;
   relay: 'builtin' | 'rtpengine' | 'both';
+  /** OPTIONS per second of the SIP responsiveness probe under the largest media load; 0 = no probe. */
+  sipProbe: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     generator: 'python',
     sockets: 0,
     relay: 'builtin',
+    sipProbe: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -60,6 +63,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--workers' && v) o.workers = Number(v);
     else if (a === '--generator' && (v === 'python' || v === 'node')) o.generator = v;
     else if (a === '--sockets' && v) o.sockets = Number(v);
+    else if (a === '--sip-probe' && v) o.sipProbe = Number(v);
     else if (a === '--relay' && (v === 'builtin' || v === 'rtpengine' || v === 'both')) o.relay = v;
     else if (a === '--no-baseline') {
       o.baseline = false;
@@ -68,50 +72,6 @@ function parseArgs(argv: string[]): Options {
     i++;
   }
   return o;
-}
-
-const sdp = (port: number): string =>
-  `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n` +
-  `m=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n`;
-const mPort = (s: string): number => Number(/^m=audio (\d+)/m.exec(s)?.[1]);
-
-class Generator {
-  private readonly child: ChildProcess;
-  private waiting: ((msg: GeneratorReply) => void) | undefined;
-
-  constructor(kind: 'python' | 'node') {
-    const [command, script] =
-      kind === 'python'
-        ? ['python3', fileURLToPath(new URL('../../bench/relay_load_generator.py', import.meta.url))]
-        : [process.execPath, fileURLToPath(new URL('./relay-load-generator.js', import.meta.url))];
-    this.child = spawn(command, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
-    readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w?.(JSON.parse(line) as GeneratorReply);
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  next<T extends GeneratorReply['type']>(type: T): Promise<Extract<GeneratorReply, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      this.waiting = (msg) =>
-        msg.type === type
-          ? resolve(msg as Extract<GeneratorReply, { type: T }>)
-          : reject(new Error(msg.type));
-    });
-  }
-
-  command(cmd: object): void {
-    this.child.stdin!.write(JSON.stringify(cmd) + '\n');
-  }
-
-  close(): void {
-    this.command({ type: 'close' });
-  }
 }
 
 /** Kernel UDP counters (Linux /proc/net/snmp): receive-buffer overflows anywhere on the machine. */
@@ -154,6 +114,8 @@ interface RunFigures {
   rcvbufErrors: number;
 }
 
+const LOOP_SAMPLE_MS = 10;
+
 /** One timed run: `targets[i]` is where leg i sends. Loop delay is this process's. */
 async function drive(
   gen: Generator,
@@ -161,7 +123,9 @@ async function drive(
   targets: number[],
   seconds: number,
 ): Promise<RunFigures> {
-  const loop = monitorEventLoopDelay({ resolution: 1 });
+  // Sampled every 10 ms: a 1 ms timer alone wakes this process 1,000 times a second, CPU that would be
+  // charged to the relay (the SIP probe, bench/sip-under-media.ts, measures responsiveness directly).
+  const loop = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   gen.command({ type: 'run', targets, seconds });
   await gen.next('started');
   const cpu0 = relay.cpuSeconds();
@@ -179,7 +143,8 @@ async function drive(
     p99: result.latencyMs.p99 ?? NaN,
     cpuUsPerPacket: (cpuSeconds / Math.max(1, result.received)) * 1e6,
     cpuPercent: (cpuSeconds / result.seconds) * 100,
-    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    // The histogram holds whole sampling intervals: the delay is what exceeds the interval.
+    loopDelayP99Ms: Math.max(0, loop.percentile(99) / 1e6 - LOOP_SAMPLE_MS),
     lateTicks: result.lateTicks,
     sent: result.sent,
     received: result.received,
@@ -187,73 +152,14 @@ async function drive(
   };
 }
 
-interface RelayUnderTest {
-  driver: RelayDriver;
-  /** CPU seconds the relay has used so far (this process for the built-in relay, rtpengine's otherwise). */
-  cpuSeconds(): number;
-  /** The relay runs in this process: its main event loop delay is SIP's. */
-  inProcess: boolean;
-  stop(): Promise<void>;
-}
-
-function builtinRelay(o: Options): RelayUnderTest {
-  const driver = new BuiltinRelay({
-    advertise: '127.0.0.1',
-    bind: '127.0.0.1',
-    portMin: 20000, // below the kernel's ephemeral range, where the generator's own sockets land
-    portMax: 29999,
-    workers: o.workers,
-    mediaTimeoutSeconds: 0,
-    log: new LogRoot('warn').logger('media.relay'),
-  });
-  return {
-    driver,
-    cpuSeconds: () => {
-      const c = process.cpuUsage();
-      return (c.user + c.system) / 1e6;
-    },
-    inProcess: true,
-    stop: () => driver.close(),
-  };
-}
-
-/** rtpengine in userspace, started with the rig's script (media ports 30000-39999, ng on NG_PORT or 22222). */
-async function rtpengineRelay(): Promise<RelayUnderTest> {
-  const ngPort = Number(process.env.NG_PORT ?? 22222);
-  const script = fileURLToPath(new URL('../../../shared/rig/rtpengine/run.sh', import.meta.url));
-  const run = spawnSync('bash', [process.env.RTPENGINE_RUN ?? script, String(ngPort), '30000', '39999'], {
-    encoding: 'utf8',
-  });
-  const pidFile = run.stdout.trim();
-  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
-  if (run.status !== 0 || !Number.isInteger(pid)) throw new Error(`rtpengine did not start: ${run.stderr}`);
-  const driver = new RtpengineDriver({ servers: `127.0.0.1:${ngPort}` });
-  return {
-    driver,
-    cpuSeconds: () => cpuSeconds(pid, true),
-    inProcess: false,
-    stop: async () => {
-      await driver.close();
-      process.kill(pid);
-      fs.rmSync(path.dirname(pidFile), { recursive: true, force: true }); // run.sh's own mktemp folder
-    },
-  };
-}
-
 async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): Promise<RunFigures> {
-  const relay = kind === 'builtin' ? builtinRelay(o) : await rtpengineRelay();
+  const relay = kind === 'builtin' ? builtinRelay(o.workers) : await rtpengineRelay();
   const gen = new Generator(o.generator);
   try {
     gen.command({ type: 'open', legs: 2 * calls, sockets: o.sockets || 2 * calls });
     const { ports } = await gen.next('ports');
-    const targets: number[] = [];
     const setupStart = performance.now();
-    for (let c = 0; c < calls; c++) {
-      const key = { callId: `load-${c}`, fromTag: 'a', toTag: 'b', signallingAddress: '127.0.0.1' };
-      const offer = await relay.driver.offer({ ...key, sdp: sdp(ports[2 * c]!), from: 'caller' });
-      const answer = await relay.driver.answer({ ...key, sdp: sdp(ports[2 * c + 1]!), from: 'callee' });
-      targets.push(mPort(answer), mPort(offer)); // the caller leg sends to the answer's port, the callee to the offer's
-    }
+    const targets = await setUpCalls(relay.driver, ports);
     const setupMs = performance.now() - setupStart;
     note(
       `${calls} calls set up in ${setupMs.toFixed(0)} ms (${kind}, ${o.generator} generator, ` +
@@ -324,3 +230,12 @@ for (const calls of options.calls) {
       'x',
     );
 }
+if (options.sipProbe > 0)
+  await sipUnderMedia({
+    calls: Math.max(...options.calls),
+    seconds: options.seconds,
+    rate: options.sipProbe,
+    generator: options.generator,
+    workers: options.workers,
+    rtpengine: options.relay !== 'builtin',
+  });

@@ -49,7 +49,7 @@ export interface EngineConfig {
   rtpengine: string;
   /** Seconds without media in either direction before a call is ended (0 = never). */
   mediaTimeout: number;
-  /** Forwarding threads of the built-in relay (0 = one per core). */
+  /** Forwarding threads of the built-in relay (0 = automatic: one native thread, else one worker per core). */
   relayWorkers: number;
   /** Drop packets from any other source once a phone's media source is latched. */
   mediaStrictSource: boolean;
@@ -191,7 +191,7 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: 'relay-workers',
     key: 'relayWorkers',
     kind: 'int',
-    help: 'forwarding threads of the built-in relay, 0 = one per core (default 0)',
+    help: 'forwarding threads of the built-in relay, 0 = automatic: one native thread, or one worker per core without the addon (default 0)',
   },
   {
     flag: 'media-strict-source',

@@ -1,5 +1,18 @@
 /** The engine's REST API as the console uses it: JSON in and out, the session cookie, clear errors. */
 
+import type { CallView } from '../../engine/engine.js';
+import type { RegistrationView } from '../../engine/http/api-sources.js';
+import type { UserJson } from '../../engine/http/user-json.js';
+import type { LoggedProblem } from '../../engine/log/index.js';
+import type { CallMediaStats } from '../../engine/media/relay-driver.js';
+import type { TracedMessage as EngineTracedMessage } from '../../engine/sip/trace/call-trace.js';
+import type { EngineStatus } from '../../engine/status.js';
+import type {
+  CdrPage as EnginePage,
+  CdrRecord,
+  Disposition as EngineDisposition,
+} from '../../engine/store/cdr-repository.js';
+
 export interface RowProblem {
   row: number;
   field?: string;
@@ -102,117 +115,21 @@ export function withQuery(path: string, params: Record<string, string | undefine
   return s === '' ? path : `${path}?${s}`;
 }
 
-// ---- shapes the engine answers with (see the README's API section) ----
+// ---- shapes the engine answers with: the engine's own types (type-only imports, erased by Vite) ----
 
-export interface User {
-  extension: string;
-  name: string;
-  secret: string;
-  email: string;
-  voicemailPin: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Registration {
-  extension: string;
-  contact: string;
-  source: string;
-  transport: string;
-  userAgent: string;
-  expires: number;
-  expiresAt: string;
-  registeredAt: string;
-  reachable: boolean | null;
-}
-
-export interface DirectionStats {
-  packets: number;
-  bytes: number;
-  lost: number;
-  jitterMs: number;
-  source: string | null;
-}
-
-export interface StreamStats {
-  index: number;
-  media: string;
-  codec: string | null;
-  callerToCallee: DirectionStats;
-  calleeToCaller: DirectionStats;
-}
-
-export interface LiveCall {
-  callId: string;
-  caller: string;
-  callee: string;
-  state: string;
-  start: string;
-  answer: string | null;
-  seconds: number;
-  media: StreamStats[] | null;
-}
-
-export type Disposition = 'ANSWERED' | 'NO ANSWER' | 'BUSY' | 'FAILED' | 'VOICEMAIL';
+export type User = UserJson;
+export type Registration = RegistrationView;
+export type StreamStats = CallMediaStats['streams'][number];
+export type LiveCall = CallView;
+export type Disposition = EngineDisposition;
+/** In the order the console lists them (the engine's CDR_DISPOSITIONS). */
 export const DISPOSITIONS: Disposition[] = ['ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED', 'VOICEMAIL'];
-
-export interface CallRecord {
-  id: number;
-  callId: string;
-  caller: string;
-  callee: string;
-  start: string;
-  answer: string | null;
-  end: string;
-  duration: number;
-  billsec: number;
-  disposition: Disposition;
-  status: number | null;
-  endReason: string | null;
-  media: StreamStats[] | null;
-}
-
-export interface CdrPage {
-  records: CallRecord[];
-  nextCursor: string | null;
-  total: number;
-}
-
-export interface TracedMessage {
-  time: number;
-  direction: 'in' | 'out';
-  peer: string;
-  transport: string;
-  summary: string;
-  text: string;
-}
-
-export interface Problem {
-  time: string;
-  level: 'warn' | 'error';
-  category: string;
-  message: string;
-}
-
-export interface Status {
-  ok: boolean;
-  version: string;
-  startedAt: string;
-  uptimeSeconds: number;
-  advertise: string;
-  sipPort: number;
-  httpPort: number;
-  advertisePending: string | null;
-  listeners: Record<string, string>;
-  users: number;
-  registeredUsers: number;
-  registeredPhones: number;
-  callsInProgress: number;
-  callsToday: number;
-  media: { relay: string; rtpPorts: string };
-  errors: number;
-  problems: Problem[];
-}
+export type CallRecord = CdrRecord;
+/** `GET /api/cdr`: a page and the number of records the filters match. */
+export type CdrPage = EnginePage & { total: number };
+export type TracedMessage = EngineTracedMessage;
+export type Problem = LoggedProblem;
+export type Status = EngineStatus;
 
 export interface SessionState {
   authenticated: boolean;

@@ -11,7 +11,7 @@ import { LogRoot } from '../../engine/log/index.js';
 import { DesktopApp } from '../../main/desktop-app.js';
 import { DesktopSettings } from '../../main/desktop-settings.js';
 import { desktopEngine, type DesktopEngine } from '../../main/engine-link.js';
-import { cleanup } from '../support/engine-process.js';
+import { cleanup, loopbackFlags } from '../support/engine-process.js';
 import { tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
 import { registerArgs, runSipp } from '../support/sipp.js';
@@ -75,16 +75,7 @@ describe('desktop app around the real engine', () => {
     httpPort = await freePort();
     electron = new FakeElectron(session, userData);
     const app = await launch(electron, [
-      '--bind',
-      '127.0.0.1',
-      '--advertise',
-      '127.0.0.1',
-      '--sip-port',
-      String(sipPort),
-      '--http-port',
-      String(httpPort),
-      '--admin-password',
-      PASSWORD,
+      ...loopbackFlags(sipPort, httpPort, PASSWORD),
       '--qualify-interval',
       '0',
       '--no-sandbox', // a Chromium switch, as AppImages get: not for the engine

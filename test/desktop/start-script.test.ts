@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { cleanup } from '../support/engine-process.js';
+import { cleanup, loopbackFlags } from '../support/engine-process.js';
 import { repoRoot, tempDir } from '../support/paths.js';
 import { freePort } from '../support/ports.js';
 
@@ -31,16 +31,7 @@ async function npmStart(env: NodeJS.ProcessEnv, dataDir: string): Promise<Starte
       path.join(repoRoot, 'scripts', 'start.sh'),
       '--data-dir',
       dataDir,
-      '--bind',
-      '127.0.0.1',
-      '--advertise',
-      '127.0.0.1',
-      '--sip-port',
-      String(sipPort),
-      '--http-port',
-      String(httpPort),
-      '--admin-password',
-      'start-script-pw',
+      ...loopbackFlags(sipPort, httpPort, 'start-script-pw'),
       '--log-level',
       'warn',
     ],

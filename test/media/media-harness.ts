@@ -17,6 +17,20 @@ export function testLog(level: LogLevel = 'debug'): { log: Logger; lines: string
   return { log: root.logger('media.relay'), lines };
 }
 
+/**
+ * Both ways the built-in relay can forward: the native addon (the default where it is built) and Node
+ * worker threads (its fallback). The relay test files run every test on each.
+ */
+export const RELAY_ENGINES = ['native', 'js'] as const;
+export type RelayEngine = (typeof RELAY_ENGINES)[number];
+
+/** relay(), forwarding with `engine`. */
+export function relayOn(
+  engine: RelayEngine,
+): (portMin: number, portMax: number, extra?: Partial<BuiltinRelayOptions>) => BuiltinRelay {
+  return (portMin, portMax, extra = {}) => relay(portMin, portMax, { engine, ...extra });
+}
+
 export function relay(
   portMin: number,
   portMax: number,

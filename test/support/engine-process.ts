@@ -34,6 +34,28 @@ export interface EngineOptions {
   firstRun?: boolean;
 }
 
+/** The flags that put an engine on loopback at the given ports (tests never listen on other addresses). */
+export function loopbackFlags(sipPort: number, httpPort: number, password?: string): string[] {
+  return [
+    '--bind',
+    '127.0.0.1',
+    '--advertise',
+    '127.0.0.1',
+    '--sip-port',
+    String(sipPort),
+    '--http-port',
+    String(httpPort),
+    ...(password === undefined ? [] : ['--admin-password', password]),
+    // Provisioning on free ports and no multicast plug-and-play unless a test asks (later flags win).
+    '--tftp-port',
+    '0',
+    '--prov-port',
+    '0',
+    '--pnp',
+    'off',
+  ];
+}
+
 /** Starts the headless service exactly as a user does (`node dist/engine/cli.js`), waits for /api/health. */
 export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngine> {
   const sipPort = opts.sipPort ?? (await freePort());
@@ -44,22 +66,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     path.join(repoRoot, 'dist', 'engine', 'cli.js'),
     '--data-dir',
     dataDir,
-    '--bind',
-    '127.0.0.1',
-    '--advertise',
-    '127.0.0.1',
-    '--sip-port',
-    String(sipPort),
-    '--http-port',
-    String(httpPort),
-    ...(opts.firstRun ? [] : ['--admin-password', password]),
-    // Provisioning listeners on free ports and no multicast unless a test asks (later flags win).
-    '--tftp-port',
-    '0',
-    '--prov-port',
-    '0',
-    '--pnp',
-    'off',
+    ...loopbackFlags(sipPort, httpPort, opts.firstRun ? undefined : password),
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {

@@ -8,11 +8,17 @@ export interface BuiltinRelayOptions {
   /** `--rtp-ports A-B`: RTP on even ports, RTCP on the odd port above each. */
   portMin: number;
   portMax: number;
-  /** Forwarding threads; default one per core (os.availableParallelism()). */
+  /** Forwarding threads; default one with the native addon, else one per core (os.availableParallelism()). */
   workers?: number;
   /** Report a call through onMediaTimeout after this long with no packet either way; 0 = never. Default 60. */
   mediaTimeoutSeconds?: number;
   /** Once a phone's source is latched, drop packets from any other source. Default false. */
   strictSource?: boolean;
+  /**
+   * What forwards packets: `native`, the C addon's threads (epoll, recvmmsg/sendmmsg; native/relay.c), or
+   * `js`, Node worker threads with dgram sockets. Default: native when the addon is built, else js (with a
+   * log line saying why). `native` when it is not built falls back to js the same way.
+   */
+  engine?: 'native' | 'js';
   log: Logger;
 }

@@ -15,6 +15,9 @@ import { parseSdp } from '../sdp/parse-sdp.js';
 import type { BuiltinRelayOptions } from './builtin-relay-options.js';
 import { PortPool } from './port-pool.js';
 import { RelayCall, type SdpKind } from './relay-call.js';
+import type { ForwardingWorker } from './forwarding-worker.js';
+import { loadNativeRelay } from './native-relay-addon.js';
+import { NativeWorkerHandle } from './native-worker-handle.js';
 import { RelayWorkerHandle } from './relay-worker-handle.js';
 import {
   CALLEE,
@@ -24,6 +27,9 @@ import {
   type WorkerDirectionStats,
 } from './worker-protocol.js';
 
+/** Forwarding threads of the native addon unless told otherwise (`--relay-workers`). */
+const NATIVE_THREADS = 1;
+
 /** Attempts to replace port pairs another program holds before the offer fails with 503. */
 const BIND_ATTEMPTS = 4;
 
@@ -31,6 +37,8 @@ const BIND_ATTEMPTS = 4;
 export interface RelayUsage {
   calls: number;
   portPairs: { capacity: number; free: number; used: number };
+  /** `native` (the C addon) or `js` (Node worker threads): see BuiltinRelayOptions.engine. */
+  engine: 'native' | 'js';
   workers: { threadId: number; calls: number; sockets: number }[];
 }
 
@@ -43,9 +51,10 @@ export interface RelayUsage {
  * same the other way. A packet from the caller arrives on the caller-facing socket and leaves through the
  * callee-facing one, so each phone receives from the very address it sends to.
  *
- * The main thread keeps only control: the port pool and each call's state. Forwarding runs in worker
- * threads (one per core by default); a call is given to a worker round-robin, and that worker owns all of
- * the call's sockets (a dgram socket cannot move between threads).
+ * The main thread keeps only control: the port pool and each call's state. Forwarding runs in threads of
+ * their own (one per core by default): those of the native addon (native/relay.c: epoll, recvmmsg and
+ * sendmmsg, no JavaScript per packet) when it is built, else Node worker threads with dgram sockets. A call
+ * is given to a thread round-robin, and that thread owns all of the call's sockets.
  *
  * Forked early media: each answer (18x or 2xx, any to-tag) replaces the callee side's destination, so the
  * last answer wins; the fork that is finally accepted answers last in practice (its 200 OK).
@@ -54,7 +63,9 @@ export class BuiltinRelay implements RelayDriver {
   readonly name = 'builtin';
   onMediaTimeout?: (callId: string) => void;
   private readonly pool: PortPool;
-  private readonly workers: RelayWorkerHandle[];
+  private readonly workers: ForwardingWorker[];
+  /** What forwards the packets. */
+  readonly engine: 'native' | 'js';
   private nextWorker = 0;
   private readonly calls = new Map<string, RelayCall>();
   private readonly byHandle = new Map<number, RelayCall>();
@@ -70,7 +81,11 @@ export class BuiltinRelay implements RelayDriver {
     if (!isIPv4(options.bind)) throw new RangeError(`bind: "${options.bind}" is not an IPv4 address`);
     this.advertise = options.advertise;
     this.pool = new PortPool(options.portMin, options.portMax);
-    const count = options.workers ?? os.availableParallelism();
+    const native = options.engine === 'js' ? null : loadNativeRelay();
+    const addon = native?.addon;
+    // One native thread forwards well over 100,000 packets/s; a second one only adds wakeups (and CPU per
+    // packet) below that. Node worker threads cost several times more per packet: one per core.
+    const count = options.workers ?? (addon ? NATIVE_THREADS : os.availableParallelism());
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(`workers: ${count} is not a positive integer`);
     const timeout = options.mediaTimeoutSeconds ?? 60;
@@ -82,9 +97,15 @@ export class BuiltinRelay implements RelayDriver {
       debug: this.log.enabled('debug'),
     };
     const delegate = { onMediaTimeout: (handle: number) => this.mediaTimedOut(handle) };
-    this.workers = Array.from(
-      { length: count },
-      (_, i) => new RelayWorkerHandle(i, config, delegate, this.log),
+    if (native && !addon)
+      this.log.warn('native media relay not available; forwarding in Node worker threads instead', {
+        reason: native.reason,
+      });
+    this.engine = addon ? 'native' : 'js';
+    this.workers = Array.from({ length: count }, (_, i) =>
+      addon
+        ? new NativeWorkerHandle(i, addon, config, delegate, this.log)
+        : new RelayWorkerHandle(i, config, delegate, this.log),
     );
     this.log.info('media relay started', {
       advertise: options.advertise,
@@ -92,6 +113,7 @@ export class BuiltinRelay implements RelayDriver {
       ports: `${this.pool.first}-${this.pool.first + 2 * this.pool.capacity - 1}`,
       pairs: this.pool.capacity,
       workers: count,
+      engine: this.engine,
       mediaTimeoutSeconds: timeout,
       strictSource: config.strictSource,
     });
@@ -140,6 +162,7 @@ export class BuiltinRelay implements RelayDriver {
     );
     return {
       calls: this.calls.size,
+      engine: this.engine,
       portPairs: { capacity: this.pool.capacity, free: this.pool.available, used: this.pool.used },
       workers,
     };

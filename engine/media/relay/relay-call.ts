@@ -1,7 +1,7 @@
 import { RelayError } from '../relay-driver.js';
 import type { MediaEndpoint, SdpStream } from '../sdp/sdp-stream.js';
 import type { PortPool } from './port-pool.js';
-import type { RelayWorkerHandle } from './relay-worker-handle.js';
+import type { ForwardingWorker } from './forwarding-worker.js';
 import { CALLEE, CALLER, type Side, type StreamPlan } from './worker-protocol.js';
 
 /** One side of a stream as the control sees it. */
@@ -54,7 +54,7 @@ export class RelayCall {
     readonly handle: number,
     readonly callId: string,
     readonly fromTag: string,
-    readonly worker: RelayWorkerHandle,
+    readonly worker: ForwardingWorker,
   ) {}
 
   run<T>(op: () => Promise<T>): Promise<T> {

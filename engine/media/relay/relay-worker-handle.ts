@@ -1,19 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/index.js';
-import type { FromWorker, ToWorker, WorkerConfig, WorkerReply } from './worker-protocol.js';
-
-type Request = ToWorker extends infer T ? (T extends unknown ? Omit<T, 'req'> : never) : never;
-
-export interface WorkerHandleDelegate {
-  onMediaTimeout(callHandle: number): void;
-}
+import type { ForwardingWorker, ForwardingWorkerDelegate, WorkerRequest } from './forwarding-worker.js';
+import type { FromWorker, WorkerConfig, WorkerReply } from './worker-protocol.js';
 
 /**
  * The main thread's end of one forwarding worker: request/reply over postMessage, and a fresh worker in
  * the same slot if one dies (its calls' sockets died with it; the next sync of a call rebuilds them, and
  * a delete of one it no longer knows still releases the call's ports on the main thread).
  */
-export class RelayWorkerHandle {
+export class RelayWorkerHandle implements ForwardingWorker {
   private worker: Worker;
   private readonly pending = new Map<
     number,
@@ -30,7 +25,7 @@ export class RelayWorkerHandle {
   constructor(
     readonly id: number,
     private readonly config: WorkerConfig,
-    private readonly delegate: WorkerHandleDelegate,
+    private readonly delegate: ForwardingWorkerDelegate,
     private readonly log: Logger,
   ) {
     this.worker = this.spawn();
@@ -40,7 +35,7 @@ export class RelayWorkerHandle {
     return this.worker.threadId;
   }
 
-  request(msg: Request): Promise<WorkerReply> {
+  request(msg: WorkerRequest): Promise<WorkerReply> {
     if (this.closing) return Promise.reject(new Error('media relay is closed'));
     const req = this.nextReq++;
     return new Promise((resolve, reject) => {

@@ -179,8 +179,8 @@ export function CallLog() {
         <span className="muted" data-testid="pager-range">
           {page.data
             ? shown === 0
-              ? `0 of ${page.data.total}`
-              : `${first}–${first + shown - 1} of ${page.data.total}`
+              ? `0 of ${page.data.total.toLocaleString()}`
+              : `${first}–${first + shown - 1} of ${page.data.total.toLocaleString()}`
             : ''}
         </span>
         <button
