@@ -45,6 +45,7 @@ import { TcpTransport } from './sip/transport/tcp-transport.js';
 import { TransportLayer } from './sip/transport/transport-layer.js';
 import { UdpTransport } from './sip/transport/udp-transport.js';
 import { WsTransport } from './sip/transport/ws-transport.js';
+import { ProvisioningService } from '../provisioning/provisioning-service.js';
 
 export const PRODUCT = 'OfficePBX';
 
@@ -83,6 +84,7 @@ export class Engine {
   readonly traces: CallTraceStore;
   /** The media applications' SIP endpoint (voicemail, auto-attendant …), on its own port. */
   readonly apps: MediaEndpoint;
+  readonly provisioning: ProvisioningService;
   private readonly settings: SettingsStore;
   private readonly cdr: CdrRepository;
   private readonly startedAt = Date.now();
@@ -114,7 +116,14 @@ export class Engine {
     this.transport = new TransportLayer(logRoot.logger('sip.trace'), config.sipTrace);
     this.traces = new CallTraceStore({ calls: config.callTraceCalls });
     if (this.traces.enabled) this.transport.tap = this.traces;
-    this.udp = new UdpTransport(this.transport);
+    // PnP SUBSCRIBEs reach the SIP socket when the PnP port is the SIP port: provisioning takes those first.
+    this.udp = new UdpTransport({
+      onMessage: (r, raw, flow) => {
+        const send = (d: Buffer, address: string, port: number): unknown =>
+          this.udp.send(d, { ...flow, remoteAddress: address, remotePort: port });
+        if (!this.provisioning.interceptSip(r, flow, send)) this.transport.onMessage(r, raw, flow);
+      },
+    });
     this.tcp = new TcpTransport(this.transport);
     this.ws = new WsTransport(this.transport, '/ws');
     this.transport.add(this.udp);
@@ -267,6 +276,32 @@ export class Engine {
       traceLog: logRoot.logger('sip.trace'),
     });
     this.apps.addApplication('echo', echoTest(path.join(config.dataDir, 'tmp')));
+    this.provisioning = new ProvisioningService(
+      {
+        dataDir: config.dataDir,
+        bind: config.bind,
+        advertise: config.advertise,
+        sipPort: config.sipPort,
+        tftpPort: config.tftpPort,
+        provPort: config.provPort,
+        pnp: config.pnp,
+        pnpPort: config.pnpPort,
+        windowMinutes: config.provWindow,
+        timeZone: config.timeZone,
+        voicemailNumber: '*97',
+        ntpServer: 'pool.ntp.org',
+        userAgent: `${PRODUCT}/${VERSION}`,
+      },
+      {
+        db: this.db,
+        directory: this.directory,
+        logRoot,
+        contacts: (ext) =>
+          this.location.lookup(ext).map((b) => ({ extension: b.aor, contact: b.contact, flow: b.flow })),
+        sendSip: (msg, flow) => this.transport.send(msg, flow),
+      },
+    );
+    this.provisioning.phones.onChange(() => this.events.notify('phones'));
 
     const sources: ApiSources = {
       health: () => this.health(),
@@ -287,6 +322,12 @@ export class Engine {
       consoleDir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'console'),
       events: this.events,
       advertise: () => config.advertise,
+      phones: {
+        registry: this.provisioning.phones,
+        view: (p) => this.provisioning.view(p),
+        preview: (mac) => this.provisioning.files.preview(mac),
+        info: () => this.provisioning.info(),
+      },
     });
   }
 
@@ -308,6 +349,7 @@ export class Engine {
     await this.apps.start();
     await this.api.listen(c.httpPort, c.bind);
     this.ws.attach(this.api.server);
+    await this.provisioning.start();
     this.qualifier.start();
     this.overload.start();
     this.up = true;
@@ -333,6 +375,7 @@ export class Engine {
         http: this.up ? `${c.bind}:${c.httpPort}` : 'down',
         'sip-ws': this.up ? `${c.bind}:${c.httpPort}/ws` : 'down',
         'apps-sip': this.apps.listening ? `${c.bind}:${this.apps.port}` : 'down',
+        ...this.provisioning.listeners(),
       },
     };
   }
@@ -413,6 +456,7 @@ export class Engine {
     await new Promise((r) => setTimeout(r, 50));
     await this.transport.close();
     await this.api.close();
+    await this.provisioning.stop();
     this.location.close();
     this.nonces.close();
     await this.relay?.close();

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: the console's end-to-end tests (Playwright drives Debian's browser; nothing is downloaded).
-debs=(sip-tester baresip-core sox rtpengine-daemon chromium fonts-dejavu-core)
+# tftp-hpa, atftp, curl: real TFTP clients (with and without RFC 2347 options) and HTTP digest for provisioning;
+# iproute2: the network namespaces of the multicast plug-and-play test.
+debs=(sip-tester baresip-core sox rtpengine-daemon chromium fonts-dejavu-core tftp-hpa atftp curl iproute2)
 if [[ "${PBX_BENCH_DEPS:-}" == 1 ]]; then debs+=(kamailio); fi
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

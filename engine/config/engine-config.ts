@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LogLevel } from '../log/index.js';
 import { isLogLevel } from '../log/index.js';
+import { isTimeZone } from '../../provisioning/time-zone.js';
 
 /** Everything the engine needs to start. Flags and `PBX_*` variables map onto it (see README). */
 export interface EngineConfig {
@@ -17,6 +18,13 @@ export interface EngineConfig {
   rtpPortMax: number;
   tftpPort: number;
   provPort: number;
+  /** SIP multicast plug-and-play (224.0.1.75) on the advertised address's interface. */
+  pnp: boolean;
+  pnpPort: number;
+  /** Minutes a newly assigned phone may fetch its SIP passwords without its HTTP credentials (0 = always). */
+  provWindow: number;
+  /** IANA time zone written into phone configurations. */
+  timeZone: string;
   adminPassword: string | undefined;
   logLevel: LogLevel;
   sipTrace: boolean;
@@ -75,7 +83,7 @@ interface FlagSpec {
   key: keyof EngineConfig;
   /** For a range: the key of its upper end (default rtpPortMax). */
   maxKey?: keyof EngineConfig;
-  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay';
+  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay' | 'timezone';
   help: string;
 }
 
@@ -100,6 +108,25 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { flag: 'tftp-port', key: 'tftpPort', kind: 'port', help: 'TFTP provisioning (default 69)' },
   { flag: 'prov-port', key: 'provPort', kind: 'port', help: 'HTTP provisioning (default 8090)' },
+  {
+    flag: 'pnp',
+    key: 'pnp',
+    kind: 'bool',
+    help: 'answer SIP multicast plug-and-play on 224.0.1.75 (default on)',
+  },
+  { flag: 'pnp-port', key: 'pnpPort', kind: 'port', help: 'UDP port of SIP plug-and-play (default 5060)' },
+  {
+    flag: 'prov-window',
+    key: 'provWindow',
+    kind: 'int',
+    help: 'minutes a newly assigned phone may fetch its passwords without HTTP credentials, 0 = always (default 60)',
+  },
+  {
+    flag: 'time-zone',
+    key: 'timeZone',
+    kind: 'timezone',
+    help: "phones' time zone, e.g. Europe/Berlin (default: this PC's)",
+  },
   {
     flag: 'admin-password',
     key: 'adminPassword',
@@ -258,6 +285,10 @@ export function defaultConfig(): EngineConfig {
     rtpPortMax: 20000,
     tftpPort: 69,
     provPort: 8090,
+    pnp: true,
+    pnpPort: 5060,
+    provWindow: 60,
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
     adminPassword: undefined,
     logLevel: 'info',
     sipTrace: false,
@@ -323,6 +354,10 @@ function applyValue(cfg: EngineConfig, spec: FlagSpec, raw: string, source: stri
       cfg.digestAlgorithms = list as Array<'MD5' | 'SHA-256'>;
       return;
     }
+    case 'timezone':
+      if (!isTimeZone(raw)) fail(`"${raw}" is not a time zone name such as Europe/Berlin`);
+      cfg.timeZone = raw;
+      return;
     case 'relay':
       if (raw !== 'builtin' && raw !== 'rtpengine' && raw !== 'off')
         fail(`"${raw}" is not one of builtin, rtpengine, off`);

@@ -86,6 +86,15 @@ export const ApiErrors = {
     ),
   notBlocked: (address: string) =>
     new ApiError(404, 'NOT_BLOCKED', `${address} is not blocked`, { field: 'address' }),
+  phoneNotFound: (mac: string) =>
+    new ApiError(404, 'PHONE_NOT_FOUND', `there is no phone with MAC ${mac.slice(0, 40)}`, { field: 'mac' }),
+  phoneVendorUnknown: (mac: string) =>
+    new ApiError(
+      409,
+      'PHONE_VENDOR_UNKNOWN',
+      `the make of phone ${mac} is not known yet: set its vendor, or let it ask for a file first`,
+      { field: 'vendor' },
+    ),
   cdrNotFound: (id: number) =>
     new ApiError(404, 'CDR_NOT_FOUND', `there is no call record ${id}`, { field: 'id' }),
   traceNotKept: (callId: string) =>

@@ -4,6 +4,7 @@ import type { CdrRepository } from '../store/cdr-repository.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { ApiSources } from './api-sources.js';
 import type { LiveEvents } from './live-events.js';
+import type { PhoneApi } from './phone-routes.js';
 
 export interface ApiServerOptions {
   /** Category `api`: one debug line per request. */
@@ -28,4 +29,6 @@ export interface ApiServerOptions {
   /** The address phones use now, and where the first-run wizard stores a new one. */
   advertise?: (() => string) | undefined;
   saveAdvertise?: ((address: string) => void) | undefined;
+  /** Provisioned and discovered phones behind `/api/phones`; without it those routes are absent. */
+  phones?: PhoneApi | undefined;
 }

@@ -15,6 +15,7 @@ import { changesState, foreignOrigin } from './origin-check.js';
 import { decodeUtf8, parseJsonObject, readBody } from './request-body.js';
 import type { Route, RouteContext } from './route.js';
 import { Router } from './router.js';
+import { phoneRoutes } from './phone-routes.js';
 import { securityRoutes } from './security-routes.js';
 import { readCookie, SESSION_COOKIE, SessionStore } from './sessions.js';
 import { statusRoutes } from './status-routes.js';
@@ -60,6 +61,7 @@ export class ApiServer {
       ...userRoutes(options.directory),
       ...securityRoutes(options.sources),
       ...cdrRoutes(options.cdr),
+      ...(options.phones ? phoneRoutes(options.phones) : []),
     ];
     this.router = new Router(routes);
     this.server = http.createServer((req, res) => void this.handle(req, res));

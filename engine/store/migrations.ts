@@ -1,6 +1,7 @@
 import { createBindingsTable } from './binding-repository.js';
 import { createCdrTable } from './cdr-repository.js';
 import type { Migration } from './migration.js';
+import { createPhonesTables } from './phone-repository.js';
 
 /**
  * The schema, oldest step first. Append new steps at the end with the next version number; never edit
@@ -38,5 +39,10 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'call detail records (cdr)',
     up: createCdrTable,
+  },
+  {
+    version: 4,
+    name: 'phones (provisioning)',
+    up: createPhonesTables,
   },
 ];

@@ -6,6 +6,8 @@ import { navigate, usePath } from './router';
 import { CallDetail, CallLog } from './pages/CallLog';
 import { Dashboard } from './pages/Dashboard';
 import { Login } from './pages/Login';
+import { PhoneDetailPage, Phones } from './pages/Phones';
+import { Provisioning } from './pages/Provisioning';
 import { Registrations } from './pages/Registrations';
 import { Setup } from './pages/Setup';
 import { Users } from './pages/Users';
@@ -15,8 +17,10 @@ type Phase = 'loading' | 'offline' | 'setup' | 'login' | 'console';
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/users', label: 'Users' },
+  { to: '/phones', label: 'Phones' },
   { to: '/registrations', label: 'Registrations' },
   { to: '/calls', label: 'Call log' },
+  { to: '/provisioning', label: 'Network setup' },
 ];
 
 export function App() {
@@ -98,8 +102,12 @@ function Shell(props: { notice: string | undefined; onDismissNotice: () => void;
   const section = '/' + (path.split('/')[1] ?? '');
   let page;
   const callMatch = /^\/calls\/(\d+)$/.exec(path);
+  const phoneMatch = /^\/phones\/([0-9a-f]{12})$/.exec(path);
   if (path === '/' || path === '') page = <Dashboard />;
   else if (path === '/users') page = <Users />;
+  else if (path === '/phones') page = <Phones />;
+  else if (phoneMatch) page = <PhoneDetailPage mac={phoneMatch[1] ?? ''} />;
+  else if (path === '/provisioning') page = <Provisioning />;
   else if (path === '/registrations') page = <Registrations />;
   else if (path === '/calls') page = <CallLog />;
   else if (callMatch) page = <CallDetail id={Number(callMatch[1])} />;

@@ -8,6 +8,12 @@ import type { CallMediaStats } from '../../engine/media/relay-driver.js';
 import type { TracedMessage as EngineTracedMessage } from '../../engine/sip/trace/call-trace.js';
 import type { EngineStatus } from '../../engine/status.js';
 import type {
+  PhoneConfigPreview as EnginePhoneConfigPreview,
+  PhoneDetailView,
+  PhoneView,
+  ProvisioningInfo as EngineProvisioningInfo,
+} from '../../provisioning/phone-view.js';
+import type {
   CdrPage as EnginePage,
   CdrRecord,
   Disposition as EngineDisposition,
@@ -130,6 +136,10 @@ export type CdrPage = EnginePage & { total: number };
 export type TracedMessage = EngineTracedMessage;
 export type Problem = LoggedProblem;
 export type Status = EngineStatus;
+export type PhoneSummary = PhoneView;
+export type PhoneDetail = PhoneDetailView;
+export type PhoneConfigPreview = EnginePhoneConfigPreview;
+export type ProvisioningInfo = EngineProvisioningInfo;
 
 export interface SessionState {
   authenticated: boolean;

@@ -46,6 +46,13 @@ export function loopbackFlags(sipPort: number, httpPort: number, password?: stri
     '--http-port',
     String(httpPort),
     ...(password === undefined ? [] : ['--admin-password', password]),
+    // Provisioning on free ports and no multicast plug-and-play unless a test asks (later flags win).
+    '--tftp-port',
+    '0',
+    '--prov-port',
+    '0',
+    '--pnp',
+    'off',
   ];
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../api';
 import { Dialog, Empty, Field, Notice, PageHeader } from '../components';
 import { useLive } from '../live';
+import { copyText } from '../clipboard';
 import { capitalise } from './Login';
 
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -29,33 +30,6 @@ export function generatePassword(length = 20): string {
     }
   }
   return out.join('');
-}
-
-/** Clipboard API where the page is a secure context, else the selection-copy fallback (plain http on a LAN). */
-async function copyText(text: string): Promise<boolean> {
-  try {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-      return true;
-    }
-  } catch {
-    // fall through
-  }
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.style.position = 'fixed';
-  area.style.opacity = '0';
-  document.body.appendChild(area);
-  area.select();
-  let ok = false;
-  try {
-    ok = document.execCommand('copy');
-  } catch {
-    ok = false;
-  }
-  area.remove();
-  return ok;
 }
 
 /** The engine's messages start with the field name ("extension: must be …"); the form shows them by the field. */

@@ -86,8 +86,19 @@ describe('parseConfig', () => {
         level: 'warn',
         algorithms: 'SHA-256',
         relay: 'off',
+        timezone: 'Europe/Berlin',
       };
       for (const f of FLAGS) assert.doesNotThrow(() => parse([`--${f.flag}=${sample[f.kind]}`]), f.flag);
+    });
+
+    it('provisioning flags: --pnp off, --time-zone checked by name', () => {
+      assert.equal(parse(['--pnp', 'off']).pnp, false);
+      assert.equal(parse([]).pnp, true);
+      assert.equal(parse(['--time-zone', 'Asia/Kolkata']).timeZone, 'Asia/Kolkata');
+      assert.throws(
+        () => parse(['--time-zone', 'Mars/Base']),
+        (e: unknown) => e instanceof ConfigError && e.field === 'time-zone',
+      );
     });
 
     it('a boolean flag alone means true, and it takes an explicit value', () => {
