@@ -8,7 +8,7 @@
 //
 //   node dist/bench/relay-load.js [--calls 100,300,1000] [--seconds 10] [--runs 3] [--workers N]
 //                                 [--no-baseline] [--generator auto|c|python|node] [--sockets K] [--pin]
-//                                 [--no-realtime]
+//                                 [--no-realtime] [--relay-nice N]
 //                                 [--relay builtin|rtpengine|both] [--sip-probe RATE]
 //
 // Each call count is driven --runs times through the relay, each run followed by a baseline run (the same
@@ -39,6 +39,10 @@
 // thread): phones send on their own clocks however busy the PC is, and on this machine, shared with other
 // work, a normal thread woke up to 100 ms late and then sent in bursts. It takes no more CPU that way.
 //
+// --relay-nice N gives every thread of the relay under test (this process for the built-in relay, rtpengine's
+// otherwise) nice value N during the runs (root for N < 0): on a PC busy with other work, as the shared
+// development machine often is, the relay otherwise waits for a CPU behind it and that wait is its latency.
+//
 // --pin pins the C generator to CPU 0 (sched_setaffinity) and the relay's process, all its threads, to
 // CPU 1 (taskset): they then never fight over one core, though other work on the machine still may.
 import { spawnSync } from 'node:child_process';
@@ -64,6 +68,8 @@ interface Options {
   pin: boolean;
   /** The C generator's sender thread on SCHED_FIFO (when allowed). */
   realtime: boolean;
+  /** Nice value for every thread of the relay under test during the runs; undefined = left as it is. */
+  relayNice: number | undefined;
   relay: 'builtin' | 'rtpengine' | 'both';
   /** OPTIONS per second of the SIP responsiveness probe under the largest media load; 0 = no probe. */
   sipProbe: number;
@@ -80,6 +86,7 @@ function parseArgs(argv: string[]): Options {
     sockets: undefined,
     pin: false,
     realtime: true,
+    relayNice: undefined,
     relay: 'builtin',
     sipProbe: 0,
   };
@@ -93,6 +100,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--generator' && (v === 'auto' || v === 'c' || v === 'python' || v === 'node'))
       generator = v;
     else if (a === '--sockets' && v) o.sockets = Number(v);
+    else if (a === '--relay-nice' && v) o.relayNice = Number(v);
     else if (a === '--sip-probe' && v) o.sipProbe = Number(v);
     else if (a === '--relay' && (v === 'builtin' || v === 'rtpengine' || v === 'both')) o.relay = v;
     else if (a === '--no-baseline' || a === '--pin' || a === '--no-realtime') {
@@ -138,6 +146,17 @@ function pin(pid: number, cpus: string): boolean {
   if (r.status !== 0)
     note(`could not pin process ${pid} to CPU ${cpus}: ${r.error?.message ?? r.stderr.trim()}`);
   return r.status === 0;
+}
+
+/** Sets the nice value of every thread of `pid` (setpriority works per thread on Linux); false on failure. */
+function renice(pid: number, nice: number): boolean {
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), nice);
+    return true;
+  } catch (e) {
+    note(`could not set nice ${nice} on process ${pid}: ${(e as Error).message}`);
+    return false;
+  }
 }
 
 /** Packets the relay received from all phones so far (both directions of every call). */
@@ -245,6 +264,7 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
   const gen = new Generator(o.generator);
   const sockets = o.sockets ?? (o.generator === 'c' ? 32 : 0);
   let relayPinned = false;
+  let reniced = false;
   try {
     gen.command({
       type: 'open',
@@ -258,13 +278,15 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
     const targets = await setUpCalls(relay.driver, ports);
     const setupMs = performance.now() - setupStart;
     if (o.pin) relayPinned = pin(relay.pid, '1');
+    if (o.relayNice !== undefined) reniced = renice(relay.pid, o.relayNice);
     const placement = o.pin
       ? `generator ${pinnedCpu !== undefined && pinnedCpu >= 0 ? `pinned to CPU ${pinnedCpu}` : 'not pinned'}, ` +
         `relay ${relayPinned ? 'pinned to CPU 1' : 'not pinned'}`
       : 'nothing pinned';
+    const priority = reniced ? `, relay threads at nice ${o.relayNice}` : '';
     note(
       `${calls} calls set up in ${setupMs.toFixed(0)} ms (${kind}, ${o.generator} generator, ` +
-        `${sockets || 2 * calls} generator sockets, ${placement}, load average ${os.loadavg()[0]!.toFixed(2)}); ` +
+        `${sockets || 2 * calls} generator sockets, ${placement}${priority}, load average ${os.loadavg()[0]!.toFixed(2)}); ` +
         `${o.runs} runs of ${o.seconds} s through the relay` +
         (o.baseline ? ', each followed by one straight between the generator legs' : ''),
     );
@@ -402,6 +424,7 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
   } finally {
     gen.close();
     if (relayPinned && relay.inProcess) pin(relay.pid, `0-${os.cpus().length - 1}`);
+    if (reniced && relay.inProcess) renice(relay.pid, 0);
     await relay.stop();
   }
 }
