@@ -129,15 +129,25 @@ function udpRcvbufErrors(): number {
   }
 }
 
-/** The machine's CPU time so far (all cores, /proc/stat), busy and in total, in clock ticks. */
-function machineTicks(): { busy: number; total: number } {
-  try {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
-    const total = sum(f.slice(0, 8));
-    return { busy: total - f[3]! - f[4]!, total }; // idle, iowait
-  } catch {
-    return { busy: NaN, total: NaN };
+/**
+ * CPU seconds used so far by every process on the machine, including reaped children (their time is in the
+ * parent's cutime/cstime), from /proc/PID/stat. Per-process times are the scheduler's exact run time;
+ * /proc/stat's per-CPU counters are not used: they sample on the 4 ms tick, and a generator and relay that
+ * wake every millisecond and sleep again before the tick barely show up there.
+ */
+function machineCpuSeconds(): number {
+  let ticks = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // gone meanwhile
+    }
   }
+  return ticks / 100; // USER_HZ
 }
 
 /** Pins every thread of `pid` to `cpus` (taskset's list syntax); false when that failed. */
@@ -189,6 +199,8 @@ interface RunFigures {
   reordered: number;
   /** The whole machine's busy time, % of all its cores. */
   machineBusyPercent: number;
+  /** What other processes than the relay and the generator used, % of one core. */
+  otherCpuPercent: number;
   sent: number;
   received: number;
   rcvbufErrors: number;
@@ -210,12 +222,12 @@ async function drive(
   await gen.next('started');
   const cpu0 = relay.cpuSeconds();
   const overflows0 = udpRcvbufErrors();
-  const machine0 = machineTicks();
+  const machine0 = machineCpuSeconds();
   loop.enable();
   const result = await gen.next('result');
   loop.disable();
   const cpuSeconds = relay.cpuSeconds() - cpu0;
-  const machine1 = machineTicks();
+  const machine1 = machineCpuSeconds();
   const rcvbufErrors = udpRcvbufErrors() - overflows0;
   return {
     pps: result.received / result.seconds,
@@ -235,7 +247,8 @@ async function drive(
     wakeLateP99: result.wakeLateMs?.p99 ?? NaN,
     generatorCpuPercent: ((result.cpuSeconds ?? NaN) / result.seconds) * 100,
     reordered: result.reordered ?? NaN,
-    machineBusyPercent: ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100,
+    machineBusyPercent: ((machine1 - machine0) / result.seconds / os.cpus().length) * 100,
+    otherCpuPercent: ((machine1 - machine0 - cpuSeconds - (result.cpuSeconds ?? 0)) / result.seconds) * 100,
     sent: result.sent,
     received: result.received,
     rcvbufErrors,
@@ -252,7 +265,7 @@ function describe(r: RunFigures): string {
     `; generator${r.generatorRealtime ? ' (real-time sender)' : ''} late ticks ${r.lateTicks}` +
     (Number.isNaN(r.wakeLateP99) ? '' : `, wakeup late p99 ${r.wakeLateP99.toFixed(3)} ms`) +
     (Number.isNaN(r.generatorCpuPercent) ? '' : `, CPU ${r.generatorCpuPercent.toFixed(0)}%`) +
-    `; machine ${r.machineBusyPercent.toFixed(0)}% busy; kernel UDP receive-buffer overflows ${r.rcvbufErrors}`
+    `; machine ${r.machineBusyPercent.toFixed(0)}% busy (other processes ${r.otherCpuPercent.toFixed(0)}% of a core); kernel UDP receive-buffer overflows ${r.rcvbufErrors}`
   );
 }
 
@@ -314,7 +327,10 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
     // The priming packet of each leg, once per run, is in the relay's counts and not in the generator's.
     const atRelay = (await relayReceived(relay.driver, calls)) - 2 * calls * o.runs;
     const stats = await relay.driver.query('load-0');
-    note(`call 0 stats: ${JSON.stringify(stats?.streams[0]?.callerToCallee)}`);
+    note(
+      `call 0 stats (its "lost" counts the sequence numbers sent in the baseline runs, not through it): ` +
+        JSON.stringify(stats?.streams[0]?.callerToCallee),
+    );
     const sent = sum(runs.map((r) => r.sent));
     const received = sum(runs.map((r) => r.received));
     const loss = (sent - received) / Math.max(1, sent);

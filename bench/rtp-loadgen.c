@@ -30,9 +30,10 @@
  * otherwise (and the kernel caps real-time threads at sched_rt_runtime_us anyway). The receiver thread
  * stays a normal one: its delays do not count (kernel timestamps), only its CPU does.
  *
- * Reports sent, received, latency p50/p99/max (1 µs buckets up to 1 s), lateTicks (slots that started
- * more than 20 ms after their deadline: the generator, not the relay, then sets the pace), the sender's
- * wakeup lateness, packets out of order or duplicated per sender, and its own CPU time.
+ * Reports sent, received, latency p50/p99/max (1 µs buckets up to 1 s, 1 ms buckets up to 60 s),
+ * lateTicks (slots that started more than 20 ms after their deadline: the generator, not the relay, then
+ * sets the pace), the sender's wakeup lateness, packets out of order or duplicated per sender, and its own
+ * CPU time.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -56,7 +57,8 @@
 #define SLOTS 20 /* 1 ms apart */
 #define SLOT_NS (PACKET_NS / SLOTS)
 #define LATE_NS PACKET_NS
-#define BINS 1000000 /* 1 µs each: up to 1 s; the last one holds everything above */
+#define FINE_BINS 1000000 /* 1 µs each up to 1 s */
+#define BINS (FINE_BINS + 59000) /* then 1 ms each up to 60 s; the last one holds everything above */
 #define RECV_BATCH 64
 #define CMSG_BYTES 64
 
@@ -95,7 +97,7 @@ static void hist_reset(histogram_t *h) {
 
 static void hist_add(histogram_t *h, int64_t ns) {
   if (ns < 0) ns = 0;
-  int64_t b = ns / 1000;
+  int64_t b = ns < 1000000000LL ? ns / 1000 : FINE_BINS + (ns - 1000000000LL) / 1000000;
   h->bins[b < BINS ? b : BINS - 1]++;
   h->count++;
   if (ns > h->max_ns) h->max_ns = ns;
@@ -108,7 +110,7 @@ static double hist_quantile(const histogram_t *h, double q) {
   if (want < 1) want = 1;
   for (int i = 0; i < BINS; i++) {
     seen += h->bins[i];
-    if (seen >= want) return (i + 0.5) / 1000.0;
+    if (seen >= want) return i < FINE_BINS ? (i + 0.5) / 1000.0 : 1000.0 + (i - FINE_BINS) + 0.5;
   }
   return -1;
 }
