@@ -130,24 +130,34 @@ function udpRcvbufErrors(): number {
 }
 
 /**
- * CPU seconds used so far by every process on the machine, including reaped children (their time is in the
- * parent's cutime/cstime), from /proc/PID/stat. Per-process times are the scheduler's exact run time;
- * /proc/stat's per-CPU counters are not used: they sample on the 4 ms tick, and a generator and relay that
- * wake every millisecond and sleep again before the tick barely show up there.
+ * CPU seconds used so far by each process on the machine (pid -> seconds), from /proc/PID/stat: per-process
+ * times are the scheduler's exact run time. /proc/stat's per-CPU counters are not used: they sample on the
+ * 4 ms tick, and a generator and relay that wake every millisecond and sleep again before it barely show.
  */
-function machineCpuSeconds(): number {
-  let ticks = 0;
+function processCpuSeconds(): Map<string, number> {
+  const out = new Map<string, number>();
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const text = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      out.set(name, (Number(f[11]) + Number(f[12])) / 100); // utime + stime, USER_HZ
     } catch {
       // gone meanwhile
     }
   }
-  return ticks / 100; // USER_HZ
+  return out;
+}
+
+/**
+ * CPU seconds all processes used between two snapshots: processes alive at the end count from the start
+ * (or, started meanwhile, all their time); those that ended meanwhile are missed, so this is a lower bound.
+ * (Adding reaped children's time instead would count a whole test suite's CPU at the moment it ends.)
+ */
+function machineCpuBetween(a: Map<string, number>, b: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, t] of b) total += t - (a.get(pid) ?? 0);
+  return total;
 }
 
 /** Pins every thread of `pid` to `cpus` (taskset's list syntax); false when that failed. */
@@ -222,12 +232,13 @@ async function drive(
   await gen.next('started');
   const cpu0 = relay.cpuSeconds();
   const overflows0 = udpRcvbufErrors();
-  const machine0 = machineCpuSeconds();
+  const machine0 = processCpuSeconds();
   loop.enable();
   const result = await gen.next('result');
   loop.disable();
   const cpuSeconds = relay.cpuSeconds() - cpu0;
-  const machine1 = machineCpuSeconds();
+  const machine1 = processCpuSeconds();
+  const machineCpu = machineCpuBetween(machine0, machine1);
   const rcvbufErrors = udpRcvbufErrors() - overflows0;
   return {
     pps: result.received / result.seconds,
@@ -247,8 +258,8 @@ async function drive(
     wakeLateP99: result.wakeLateMs?.p99 ?? NaN,
     generatorCpuPercent: ((result.cpuSeconds ?? NaN) / result.seconds) * 100,
     reordered: result.reordered ?? NaN,
-    machineBusyPercent: ((machine1 - machine0) / result.seconds / os.cpus().length) * 100,
-    otherCpuPercent: ((machine1 - machine0 - cpuSeconds - (result.cpuSeconds ?? 0)) / result.seconds) * 100,
+    machineBusyPercent: (machineCpu / result.seconds / os.cpus().length) * 100,
+    otherCpuPercent: ((machineCpu - cpuSeconds - (result.cpuSeconds ?? 0)) / result.seconds) * 100,
     sent: result.sent,
     received: result.received,
     rcvbufErrors,
