@@ -266,7 +266,9 @@ async function drive(
   };
 }
 
-const med = (runs: RunFigures[], f: (r: RunFigures) => number): number => median(runs.map(f));
+/** Median over the runs that have the figure (a run in which nothing came back has no latency). */
+const med = (runs: RunFigures[], f: (r: RunFigures) => number): number =>
+  median(runs.map(f).filter((v) => !Number.isNaN(v)));
 
 function describe(r: RunFigures): string {
   return (
@@ -389,7 +391,7 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
     figure(`${n}_lost_after_relay`, atRelay - received, 'packets');
     figure(`${n}_latency_p50`, p50, 'ms');
     figure(`${n}_latency_p99`, p99, 'ms');
-    figure(`${n}_latency_max`, Math.max(...runs.map((r) => r.max)), 'ms');
+    figure(`${n}_latency_max`, Math.max(...runs.map((r) => r.max).filter((v) => !Number.isNaN(v))), 'ms');
     let addedP99 = NaN;
     if (bases.length) {
       addedP99 = p99 - med(bases, (b) => b.p99);
