@@ -359,6 +359,7 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
     figure(`${n}_generator_bound`, generatorBound ? 1 : 0);
     figure(`${n}_generator_late_ticks`, lateTicks, 'ticks');
     if (o.generator === 'c') {
+      figure(`${n}_generator_realtime`, runs.every((r) => r.generatorRealtime) ? 1 : 0);
       figure(
         `${n}_generator_wake_late_p99`,
         med(runs, (r) => r.wakeLateP99),
@@ -376,6 +377,14 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
       med(runs, (r) => r.machineBusyPercent),
       '% of all cores',
     );
+    figure(
+      `${n}_other_processes_cpu`,
+      med(runs, (r) => r.otherCpuPercent),
+      '% of one core',
+    );
+    if (reniced) figure(`${n}_relay_nice`, o.relayNice!);
+    // 1 when both were pinned (generator on CPU 0, relay on CPU 1), 0 otherwise; the note says which was done.
+    figure(`${n}_pinned`, relayPinned && pinnedCpu === 0 ? 1 : 0);
     figure(
       `${n}_offered_pps`,
       med(runs, (r) => r.offeredPps),
