@@ -400,7 +400,8 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
     figure(`${n}_lost_after_relay`, atRelay - received, 'packets');
     figure(`${n}_latency_p50`, p50, 'ms');
     figure(`${n}_latency_p99`, p99, 'ms');
-    figure(`${n}_latency_max`, Math.max(...runs.map((r) => r.max).filter((v) => !Number.isNaN(v))), 'ms');
+    const maxes = runs.map((r) => r.max).filter((v) => !Number.isNaN(v));
+    if (maxes.length) figure(`${n}_latency_max`, Math.max(...maxes), 'ms'); // the Python generator has none
     let addedP99 = NaN;
     if (bases.length) {
       addedP99 = p99 - med(bases, (b) => b.p99);
