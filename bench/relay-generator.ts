@@ -1,9 +1,12 @@
-// The relay load probe's traffic generator as a child process (bench/relay_load_generator.py by default,
-// or bench/relay-load-generator.ts), and setting up the calls it drives through a relay.
+// The relay load probe's traffic generator as a child process (bench/rtp-loadgen.c, compiled at run time,
+// by default; bench/relay_load_generator.py when no C compiler exists; or bench/relay-load-generator.ts),
+// and setting up the calls it drives through a relay.
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { RelayDriver } from '../engine/media/index.js';
+import { note } from './bench-output.js';
+import { buildCGenerator } from './c-generator.js';
 import type { GeneratorReply } from './relay-load-generator.js';
 
 const sdp = (port: number): string =>
@@ -26,21 +29,43 @@ export async function setUpCalls(relay: RelayDriver, ports: number[]): Promise<n
   return targets;
 }
 
+export type GeneratorKind = 'c' | 'python' | 'node';
+
+/**
+ * The generator to use: `auto` is the C one when it compiles, else Python (with a note saying why: the
+ * Python one cannot offer 100,000 packets/s on two cores and its own delays show up as latency).
+ */
+export function chooseGenerator(requested: GeneratorKind | 'auto'): GeneratorKind {
+  if (requested !== 'auto' && requested !== 'c') return requested;
+  const c = buildCGenerator();
+  if (c.ok) return 'c';
+  if (requested === 'c') throw new Error(c.reason);
+  note(`C generator unavailable, falling back to the Python one: ${c.reason}`);
+  return 'python';
+}
+
 export class Generator {
   private readonly child: ChildProcess;
   private waiting: ((msg: GeneratorReply) => void) | undefined;
 
-  constructor(kind: 'python' | 'node') {
-    const [command, script] =
-      kind === 'python'
-        ? ['python3', fileURLToPath(new URL('../../bench/relay_load_generator.py', import.meta.url))]
-        : [process.execPath, fileURLToPath(new URL('./relay-load-generator.js', import.meta.url))];
-    this.child = spawn(command, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  constructor(kind: GeneratorKind) {
+    const [command, args] = Generator.commandFor(kind);
+    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
       const w = this.waiting;
       this.waiting = undefined;
       w?.(JSON.parse(line) as GeneratorReply);
     });
+  }
+
+  private static commandFor(kind: GeneratorKind): [string, string[]] {
+    if (kind === 'python')
+      return ['python3', [fileURLToPath(new URL('../../bench/relay_load_generator.py', import.meta.url))]];
+    if (kind === 'node')
+      return [process.execPath, [fileURLToPath(new URL('./relay-load-generator.js', import.meta.url))]];
+    const c = buildCGenerator();
+    if (!c.ok) throw new Error(c.reason);
+    return [c.binary, []];
   }
 
   get pid(): number {

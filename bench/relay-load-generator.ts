@@ -12,7 +12,7 @@ type Command =
   | { type: 'close' };
 
 export type GeneratorReply =
-  | { type: 'ports'; ports: number[] }
+  | { type: 'ports'; ports: number[]; pinnedCpu?: number }
   | { type: 'started' }
   | {
       type: 'result';
@@ -22,6 +22,26 @@ export type GeneratorReply =
       latencyMs: { p50: number | null; p99: number | null; max: number | null };
       /** Ticks the generator fell behind its schedule by more than 20 ms (it is then the bottleneck). */
       lateTicks: number;
+      // Only the C generator (bench/rtp-loadgen.c) reports these.
+      /** `kernel`: latency runs to the kernel's receive timestamp (SO_TIMESTAMPNS), not to when it was read. */
+      timestamps?: 'kernel' | 'user';
+      /** Latency up to when the generator read the packet (its own scheduling delay included). */
+      userLatencyMs?: { p50: number | null; p99: number | null; max: number | null };
+      /** How late the sender woke for its send slots. */
+      wakeLateMs?: { p50: number | null; p99: number | null; max: number | null };
+      ticks?: number;
+      sendCalls?: number;
+      sendErrors?: number;
+      /** Packets received with a lower (reordered) or the same (duplicate) sequence number as before. */
+      reordered?: number;
+      duplicates?: number;
+      /** The generator's own CPU time while sending. */
+      cpuSeconds?: number;
+      pinnedCpu?: number;
+      /** The sender thread ran SCHED_FIFO. */
+      realtime?: boolean;
+      sockets?: number;
+      slots?: number;
     };
 
 const LOOPBACK = '127.0.0.1';

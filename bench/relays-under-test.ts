@@ -13,6 +13,8 @@ export interface RelayUnderTest {
   driver: RelayDriver;
   /** CPU seconds the relay has used so far (this process for the built-in relay, rtpengine's otherwise). */
   cpuSeconds(): number;
+  /** The relay's process (this one for the built-in relay). */
+  pid: number;
   /** The relay runs in this process: its main event loop delay is SIP's. */
   inProcess: boolean;
   stop(): Promise<void>;
@@ -34,6 +36,7 @@ export function builtinRelay(workers: number | undefined): RelayUnderTest {
       const c = process.cpuUsage();
       return (c.user + c.system) / 1e6;
     },
+    pid: process.pid,
     inProcess: true,
     stop: () => driver.close(),
   };
@@ -53,6 +56,7 @@ export async function rtpengineRelay(): Promise<RelayUnderTest> {
   return {
     driver,
     cpuSeconds: () => cpuSeconds(pid, true),
+    pid,
     inProcess: false,
     stop: async () => {
       await driver.close();

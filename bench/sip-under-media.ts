@@ -13,7 +13,7 @@ import { defaultConfig } from '../engine/config/engine-config.js';
 import { Engine } from '../engine/engine.js';
 import { LogRoot } from '../engine/log/index.js';
 import { figure, note } from './bench-output.js';
-import { Generator, setUpCalls } from './relay-generator.js';
+import { Generator, setUpCalls, type GeneratorKind } from './relay-generator.js';
 import { rtpengineRelay } from './relays-under-test.js';
 import type { SipProbeResult } from './sip-probe.js';
 import { freePort } from '../test/support/ports.js';
@@ -23,7 +23,7 @@ export interface SipUnderMediaOptions {
   seconds: number;
   /** OPTIONS per second. */
   rate: number;
-  generator: 'python' | 'node';
+  generator: GeneratorKind;
   workers: number | undefined;
   /** Also probe while rtpengine carries the same calls. */
   rtpengine: boolean;
@@ -104,7 +104,13 @@ export async function sipUnderMedia(o: SipUnderMediaOptions): Promise<void> {
       const other = media === 'rtpengine' ? await rtpengineRelay() : undefined;
       const gen = new Generator(o.generator);
       try {
-        gen.command({ type: 'open', legs: 2 * o.calls, sockets: 2 * o.calls });
+        // One socket per leg for Python and Node, as before; the C generator shares 32 (see relay-load.ts).
+        gen.command({
+          type: 'open',
+          legs: 2 * o.calls,
+          sockets: o.generator === 'c' ? 32 : 2 * o.calls,
+          realtime: 1,
+        });
         const { ports } = await gen.next('ports');
         const targets = await setUpCalls(other?.driver ?? engine.relay, ports);
         note(
