@@ -36,6 +36,9 @@ import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { echoTest } from './media/apps/echo-test.js';
 import { MediaEndpoint } from './media/apps/media-endpoint.js';
+import { voicemailApp } from './media/apps/voicemail-app.js';
+import { VoicemailBoxes } from './media/apps/voicemail-boxes.js';
+import { VoicemailRepository } from './store/voicemail-repository.js';
 import { customPromptsDir, PromptLibrary, shippedPromptsDir } from './media/apps/prompt-library.js';
 import { RtpengineDriver } from './media/rtpengine/rtpengine-driver.js';
 import { CallTraceStore } from './sip/trace/call-trace.js';
@@ -84,6 +87,8 @@ export class Engine {
   readonly traces: CallTraceStore;
   /** The media applications' SIP endpoint (voicemail, auto-attendant …), on its own port. */
   readonly apps: MediaEndpoint;
+  /** Voicemail messages: rows in SQLite, WAVs under `<data dir>/voicemail/<extension>/`. */
+  readonly voicemail: VoicemailBoxes;
   readonly provisioning: ProvisioningService;
   private readonly settings: SettingsStore;
   private readonly cdr: CdrRepository;
@@ -276,6 +281,16 @@ export class Engine {
       traceLog: logRoot.logger('sip.trace'),
     });
     this.apps.addApplication('echo', echoTest(path.join(config.dataDir, 'tmp')));
+    // Voicemail: sip:voicemail+<extension>@… leaves a message in that user's mailbox.
+    const vmLog = logRoot.logger('voicemail');
+    const hasMailbox = (ext: string): boolean => this.directory.get(ext) !== undefined;
+    this.voicemail = new VoicemailBoxes(
+      new VoicemailRepository(this.db),
+      path.join(config.dataDir, 'voicemail'),
+      vmLog,
+    );
+    this.voicemail.recover();
+    this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
     this.provisioning = new ProvisioningService(
       {
         dataDir: config.dataDir,
@@ -328,6 +343,7 @@ export class Engine {
         preview: (mac) => this.provisioning.files.preview(mac),
         info: () => this.provisioning.info(),
       },
+      voicemail: { boxes: this.voicemail, hasMailbox },
     });
   }
 

@@ -97,6 +97,17 @@ export const ApiErrors = {
     ),
   cdrNotFound: (id: number) =>
     new ApiError(404, 'CDR_NOT_FOUND', `there is no call record ${id}`, { field: 'id' }),
+  mailboxNotFound: (extension: string) =>
+    new ApiError(404, 'MAILBOX_NOT_FOUND', `there is no extension ${extension.slice(0, 40)}, so no mailbox`, {
+      field: 'extension',
+    }),
+  voicemailNotFound: (extension: string, id: string) =>
+    new ApiError(
+      404,
+      'VOICEMAIL_NOT_FOUND',
+      `mailbox ${extension.slice(0, 40)} has no message ${id.slice(0, 40)}`,
+      { field: 'id' },
+    ),
   traceNotKept: (callId: string) =>
     new ApiError(
       404,

@@ -6,6 +6,8 @@ export interface ApiResponse {
   /** Sent as JSON unless `text` is given. */
   json?: unknown;
   text?: string;
+  /** Sent as is with `contentType` (audio files). */
+  binary?: Buffer;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -34,6 +36,12 @@ export function writeResponse(res: ServerResponse, r: ApiResponse): void {
   res.statusCode = r.status;
   if (r.status === 204) {
     res.end();
+    return;
+  }
+  if (r.binary !== undefined) {
+    res.setHeader('Content-Type', r.contentType ?? 'application/octet-stream');
+    res.setHeader('Content-Length', r.binary.length);
+    res.end(r.binary);
     return;
   }
   const payload = r.text ?? JSON.stringify(r.json ?? null);

@@ -5,6 +5,7 @@ import type { SettingsStore } from '../store/settings-store.js';
 import type { ApiSources } from './api-sources.js';
 import type { LiveEvents } from './live-events.js';
 import type { PhoneApi } from './phone-routes.js';
+import type { VoicemailApi } from './voicemail-routes.js';
 
 export interface ApiServerOptions {
   /** Category `api`: one debug line per request. */
@@ -31,4 +32,6 @@ export interface ApiServerOptions {
   saveAdvertise?: ((address: string) => void) | undefined;
   /** Provisioned and discovered phones behind `/api/phones`; without it those routes are absent. */
   phones?: PhoneApi | undefined;
+  /** Mailboxes behind `/api/voicemail`; without it those routes are absent. */
+  voicemail?: VoicemailApi | undefined;
 }

@@ -21,6 +21,7 @@ import { readCookie, SESSION_COOKIE, SessionStore } from './sessions.js';
 import { statusRoutes } from './status-routes.js';
 import { userImportRoutes } from './user-import-routes.js';
 import { userRoutes } from './user-routes.js';
+import { voicemailRoutes } from './voicemail-routes.js';
 
 const ONE_MIB = 1024 * 1024;
 const ADMIN_USER = 'admin';
@@ -62,6 +63,7 @@ export class ApiServer {
       ...securityRoutes(options.sources),
       ...cdrRoutes(options.cdr),
       ...(options.phones ? phoneRoutes(options.phones) : []),
+      ...(options.voicemail ? voicemailRoutes(options.voicemail) : []),
     ];
     this.router = new Router(routes);
     this.server = http.createServer((req, res) => void this.handle(req, res));

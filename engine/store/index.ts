@@ -7,3 +7,4 @@ export * from './settings-store.js';
 export * from './sqlite-user-store.js';
 export * from './cdr-repository.js';
 export * from './cdr-from-call.js';
+export * from './voicemail-repository.js';

@@ -2,6 +2,7 @@ import { createBindingsTable } from './binding-repository.js';
 import { createCdrTable } from './cdr-repository.js';
 import type { Migration } from './migration.js';
 import { createPhonesTables } from './phone-repository.js';
+import { createVoicemailTable } from './voicemail-repository.js';
 
 /**
  * The schema, oldest step first. Append new steps at the end with the next version number; never edit
@@ -44,5 +45,10 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'phones (provisioning)',
     up: createPhonesTables,
+  },
+  {
+    version: 5,
+    name: 'voicemail messages',
+    up: createVoicemailTable,
   },
 ];

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../log/index.js';
+import type {
+  NewVoicemail,
+  VoicemailMessage,
+  VoicemailRepository,
+} from '../../store/voicemail-repository.js';
+import { encodeWav, parseWav } from '../audio/wav-file.js';
+
+/**
+ * The mailboxes: a SQLite row per message (VoicemailRepository) and its WAV under
+ * `<root>/<extension>/<id>.wav`; a custom greeting is `<root>/<extension>/greeting.wav`.
+ *
+ * A row is written when recording starts (marked `recording`), so a crash mid-message loses at most the
+ * last second of audio (the recorder keeps the WAV valid on disk) and never the message: `recover()` at
+ * start-up finishes such rows from their file and drops rows whose file is gone.
+ */
+export class VoicemailBoxes {
+  constructor(
+    private readonly repo: VoicemailRepository,
+    readonly root: string,
+    private readonly log: Logger,
+  ) {}
+
+  dir(mailbox: string): string {
+    return path.join(this.root, safeName(mailbox));
+  }
+
+  fileOf(m: VoicemailMessage): string {
+    return path.join(this.dir(m.mailbox), m.file);
+  }
+
+  greetingFile(mailbox: string): string {
+    return path.join(this.dir(mailbox), 'greeting.wav');
+  }
+
+  /** The mailbox's custom greeting, if one has been put there. */
+  customGreeting(mailbox: string): string | undefined {
+    const f = this.greetingFile(mailbox);
+    return fs.existsSync(f) ? f : undefined;
+  }
+
+  /** A row for a message about to be recorded, and the folder for its file. */
+  start(m: NewVoicemail): { message: VoicemailMessage; file: string } {
+    fs.mkdirSync(this.dir(m.mailbox), { recursive: true });
+    const message = this.repo.insert(m);
+    return { message, file: this.fileOf(message) };
+  }
+
+  finish(id: number, seconds: number): void {
+    this.repo.finish(id, seconds);
+  }
+
+  /**
+   * Ends a message whose recording was interrupted: the WAV's header is rewritten to the audio on disk and
+   * the length taken from it. An unreadable file drops the message; false then.
+   */
+  finishFromFile(id: number): boolean {
+    const m = this.repo.get(id);
+    if (!m) return false;
+    const file = this.fileOf(m);
+    if (!fs.existsSync(file)) {
+      this.repo.delete(m.id); // nothing was recorded
+      return false;
+    }
+    try {
+      const wav = parseWav(fs.readFileSync(file));
+      fs.writeFileSync(file, encodeWav(wav.samples, wav.sampleRate));
+      this.repo.finish(m.id, wav.samples.length / wav.sampleRate);
+      return true;
+    } catch (err) {
+      this.log.warn('an interrupted voicemail recording is unreadable: dropped', { id: m.id, file, err });
+      this.repo.delete(m.id);
+      fs.rmSync(file, { force: true });
+      return false;
+    }
+  }
+
+  /** Finished messages of a mailbox, newest first. */
+  list(mailbox: string): VoicemailMessage[] {
+    return this.repo.list(mailbox).filter((m) => !m.recording);
+  }
+
+  get(mailbox: string, id: number): VoicemailMessage | undefined {
+    const m = this.repo.get(id);
+    return m && m.mailbox === mailbox && !m.recording ? m : undefined;
+  }
+
+  setHeard(mailbox: string, id: number, heard: boolean): VoicemailMessage | undefined {
+    if (!this.get(mailbox, id)) return undefined;
+    this.repo.setHeard(id, heard);
+    return this.repo.get(id);
+  }
+
+  /** Removes the row and the file (also of a message still recording: a discarded one). */
+  delete(mailbox: string, id: number): boolean {
+    const m = this.repo.get(id);
+    if (!m || m.mailbox !== mailbox) return false;
+    this.repo.delete(id);
+    fs.rmSync(this.fileOf(m), { force: true });
+    return true;
+  }
+
+  /**
+   * Start-up: rows whose file is missing are dropped; a message a crash interrupted keeps what was
+   * recorded (its header rewritten to the audio on disk, its length taken from the file).
+   */
+  recover(): { dropped: number; recovered: number } {
+    let dropped = 0;
+    let recovered = 0;
+    for (const m of this.repo.all()) {
+      const file = this.fileOf(m);
+      if (!fs.existsSync(file)) {
+        this.repo.delete(m.id);
+        dropped++;
+        continue;
+      }
+      if (!m.recording) continue;
+      if (this.finishFromFile(m.id)) recovered++;
+      else dropped++;
+    }
+    if (dropped || recovered) this.log.info('voicemail checked at start-up', { dropped, recovered });
+    return { dropped, recovered };
+  }
+}
+
+/** An extension as a folder name: digits and letters only (extensions are validated; this is a guard). */
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]/g, '_') || '_';
+}
