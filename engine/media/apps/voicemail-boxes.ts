@@ -65,7 +65,14 @@ export class VoicemailBoxes {
       return false;
     }
     try {
-      const wav = parseWav(fs.readFileSync(file));
+      const buf = fs.readFileSync(file);
+      // The recorder's 44-byte header counts the audio up to its last flush: what follows is audio too.
+      if (buf.length >= 44 && buf.toString('ascii', 36, 40) === 'data') {
+        const data = (buf.length - 44) & ~1;
+        buf.writeUInt32LE(data, 40);
+        buf.writeUInt32LE(36 + data, 4);
+      }
+      const wav = parseWav(buf);
       fs.writeFileSync(file, encodeWav(wav.samples, wav.sampleRate));
       this.repo.finish(m.id, wav.samples.length / wav.sampleRate);
       return true;
