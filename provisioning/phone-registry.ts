@@ -108,23 +108,7 @@ export class PhoneRegistry {
     if (existing && existing.state === 'assigned')
       throw new ValidationError('mac', `a phone with MAC ${mac} is already set up`);
     const now = this.now();
-    const base: Phone = existing ?? {
-      mac,
-      vendor: '',
-      model: '',
-      label: '',
-      lines: [],
-      state: 'discovered',
-      httpUser: '',
-      httpPassword: '',
-      provisionUntil: null,
-      lastProvisioned: null,
-      lastSeen: null,
-      userAgent: '',
-      address: '',
-      createdAt: now,
-      updatedAt: now,
-    };
+    const base: Phone = existing ?? newPhone(mac, now);
     const phone = this.apply({ ...base }, fields, now);
     this.store(phone, existing, true);
     return phone;
@@ -153,25 +137,7 @@ export class PhoneRegistry {
     if (s.mac === ZERO_MAC) return undefined;
     const now = this.now();
     const previous = this.phones.get(s.mac);
-    const phone: Phone = previous
-      ? { ...previous }
-      : {
-          mac: s.mac,
-          vendor: '',
-          model: '',
-          label: '',
-          lines: [],
-          state: 'discovered',
-          httpUser: '',
-          httpPassword: '',
-          provisionUntil: null,
-          lastProvisioned: null,
-          lastSeen: null,
-          userAgent: '',
-          address: '',
-          createdAt: now,
-          updatedAt: now,
-        };
+    const phone: Phone = previous ? { ...previous } : newPhone(s.mac, now);
     if (s.vendor && (phone.vendor === '' || phone.state === 'discovered')) phone.vendor = s.vendor;
     if (s.model && (phone.model === '' || phone.state === 'discovered')) phone.model = s.model;
     if (s.userAgent) phone.userAgent = s.userAgent.slice(0, 200);
@@ -338,4 +304,25 @@ export class PhoneNotFoundError extends Error {
     super(`there is no phone ${mac.slice(0, 40)}`);
     this.name = 'PhoneNotFoundError';
   }
+}
+
+/** A phone known only by its MAC: discovered, nothing learnt or assigned yet. */
+function newPhone(mac: string, now: number): Phone {
+  return {
+    mac,
+    vendor: '',
+    model: '',
+    label: '',
+    lines: [],
+    state: 'discovered',
+    httpUser: '',
+    httpPassword: '',
+    provisionUntil: null,
+    lastProvisioned: null,
+    lastSeen: null,
+    userAgent: '',
+    address: '',
+    createdAt: now,
+    updatedAt: now,
+  };
 }
