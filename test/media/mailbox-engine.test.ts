@@ -1,10 +1,12 @@
 // The mailbox menu by phone in the running service (`node dist/engine/cli.js`), driven with RFC 4733 keys
-// over real SIP and RTP on the media applications' port: two messages are left (700 Hz, then 1300 Hz);
-// the owner logs in after two wrong PINs, hears message 1's tone, saves it (the API shows it heard),
-// skips to message 2 and deletes it (row and file gone), records a greeting (500 Hz) that the API then
-// serves and that the next voicemail caller hears. Wrong PINs: three in a call end it with a BYE, and
-// repeated failures across calls lock the mailbox even against the right PIN. The greeting API takes a
-// WAV upload (converted to 8 kHz), refuses bad ones naming the field, and DELETE restores the default.
+// over real SIP and RTP through the proxy and the media relay, as a desk phone would: two messages are
+// left with *201 (700 Hz, then 1300 Hz); the owner dials *97, logs in after two wrong PINs, hears message
+// 1's tone, saves it (the API shows it heard), skips to message 2 and deletes it (row and file gone),
+// records a greeting (500 Hz) that the API then serves and that the next voicemail caller hears. Wrong
+// PINs (*98 asks for the box, then the PIN; an unknown box counts as a wrong PIN): three in a call end it
+// with a BYE, and repeated failures across calls lock the mailbox even against the right PIN. The
+// greeting API takes a WAV upload (converted to 8 kHz), refuses bad ones naming the field, and DELETE
+// restores the default.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,9 +17,10 @@ import { parseWav } from '../../engine/media/audio/wav-file.js';
 import { dominantFrequency, rms, tonePower } from '../support/audio-analysis.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { tempDir } from '../support/paths.js';
-import { freePort } from '../support/ports.js';
 import { RtpAudioPeer, soxTone } from '../support/rtp-audio-peer.js';
 import { pcmuSdp, sdpAudio, sleep, SipPhone, type OutgoingCall } from '../support/sip-phone.js';
+
+const secretOf = (user: string): string => `Secret-${user}x`;
 
 interface MessageView {
   id: number;
@@ -71,7 +74,7 @@ async function waitForQuiet(peer: RtpAudioPeer, quietMs: number, ms: number): Pr
   return false;
 }
 
-/** A caller on the apps port: a SIP phone, its RTP peer, and the call. */
+/** A caller: a SIP phone, its RTP peer, and the call. */
 class Caller {
   private constructor(
     readonly phone: SipPhone,
@@ -80,12 +83,13 @@ class Caller {
     readonly mediaPort: number,
   ) {}
 
-  static async dial(appsPort: number, target: string, user = '201'): Promise<Caller> {
-    const phone = await SipPhone.open({ pbxPort: appsPort, user, password: 'unused' });
+  /** Calls `target` through the proxy as `user` (answering its digest challenge), like a desk phone. */
+  static async dial(pbxPort: number, target: string, user: string): Promise<Caller> {
+    const phone = await SipPhone.open({ pbxPort, user, password: secretOf(user) });
     const peer = await RtpAudioPeer.open();
     try {
       const call = await phone.call(target, pcmuSdp({ port: peer.port }));
-      const ok = await call.final();
+      const ok = await call.final(5000);
       assert.equal(ok.status, 200, `${target} answers`);
       return new Caller(phone, peer, call, sdpAudio(ok.body).port);
     } catch (err) {
@@ -126,25 +130,26 @@ class Caller {
 
 describe('the mailbox menu by phone in the running service', () => {
   let engine: RunningEngine;
-  let appsPort: number;
   const dataDir = tempDir('mailbox-engine');
   const base = 30000 + 2 * Math.floor(Math.random() * 1300);
 
   before(async () => {
-    appsPort = await freePort();
     engine = await startEngine({
       dataDir,
-      args: ['--apps-sip-port', String(appsPort), '--apps-rtp-ports', `${base}-${base + 19}`],
+      args: ['--qualify-interval', '0', '--apps-rtp-ports', `${base}-${base + 19}`],
     });
-    for (const [extension, voicemailPin] of [
+    const users: Array<[string, string]> = [
       ['201', '1234'],
       ['202', '5678'],
       ['203', '4321'],
-    ]) {
+      ['5101', '9090'],
+      ['5102', '9091'],
+    ];
+    for (const [extension, voicemailPin] of users) {
       const r = await engine.api('POST', '/api/users', {
         extension,
         name: `User ${extension}`,
-        secret: `Secret-${extension}x`,
+        secret: secretOf(extension),
         voicemailPin,
       });
       assert.equal(r.status, 201);
@@ -155,9 +160,9 @@ describe('the mailbox menu by phone in the running service', () => {
     await engine?.stop();
   });
 
-  /** Leaves a message in 201 from 5101: skips the greeting, sends `seconds` of `freq` Hz after the beep. */
+  /** Leaves a message in 201 from 5101 (*201): skips the greeting, sends `seconds` of `freq` Hz after the beep. */
   async function leaveMessage(freq: number, seconds: number): Promise<void> {
-    const c = await Caller.dial(appsPort, 'voicemail+201', '5101');
+    const c = await Caller.dial(engine.sipPort, '*201', '5101');
     try {
       assert.ok(await c.peer.until((r) => r.length >= 10, 2000), 'the greeting plays');
       await c.press('#');
@@ -189,7 +194,7 @@ describe('the mailbox menu by phone in the running service', () => {
     assert.ok(m1 && m2 && m1.id < m2.id);
     assert.equal(m1.heard || m2.heard, false);
 
-    const c = await Caller.dial(appsPort, 'mailbox+201');
+    const c = await Caller.dial(engine.sipPort, '*97', '201');
     try {
       await c.press('1111#');
       await sleep(300);
@@ -264,7 +269,7 @@ describe('the mailbox menu by phone in the running service', () => {
     assert.equal(dominantFrequency(wav.samples.subarray(2000, 10000), 8000), 500);
 
     // A caller leaving a message hears that greeting.
-    const v = await Caller.dial(appsPort, 'voicemail+201', '5102');
+    const v = await Caller.dial(engine.sipPort, '*201', '5102');
     try {
       assert.ok(await waitForTone(v.peer, 0, 500, 8000), 'the voicemail caller hears the new greeting');
       await v.hangUp();
@@ -275,7 +280,7 @@ describe('the mailbox menu by phone in the running service', () => {
 
   it('hangs up after three wrong entries (an unknown mailbox counts as one), then locks the mailbox', async () => {
     // *98 style: mailbox number, then PIN — twice wrong for 202, once for a mailbox that does not exist.
-    const a = await Caller.dial(appsPort, 'mailbox');
+    const a = await Caller.dial(engine.sipPort, '*98', '5101');
     try {
       await c98(a, '202', '0000');
       await c98(a, '999', '5678');
@@ -285,7 +290,7 @@ describe('the mailbox menu by phone in the running service', () => {
       a.close();
     }
     // Own box: three more wrong PINs make five for 202 within ten minutes: locked.
-    const b = await Caller.dial(appsPort, 'mailbox+202');
+    const b = await Caller.dial(engine.sipPort, '*97', '202');
     try {
       await b.press('0000#');
       await sleep(300);
@@ -298,7 +303,7 @@ describe('the mailbox menu by phone in the running service', () => {
     }
     // The right PIN no longer opens it: the call ends without asking (an open mailbox would wait for keys).
     const started = Date.now();
-    const c = await Caller.dial(appsPort, 'mailbox+202');
+    const c = await Caller.dial(engine.sipPort, '*97', '202');
     try {
       await c.press('5678#');
       assert.ok(await c.byeWithin(12000), 'a locked mailbox refuses the right PIN');
@@ -308,7 +313,7 @@ describe('the mailbox menu by phone in the running service', () => {
     }
     assert.match(engine.logs(), /mailbox locked after repeated wrong PINs/);
     // Other mailboxes are not affected: 203 opens with its PIN and stays in the menu.
-    const d = await Caller.dial(appsPort, 'mailbox+203');
+    const d = await Caller.dial(engine.sipPort, '*97', '203');
     try {
       await d.press('4321#');
       assert.equal(await d.byeWithin(4000), false, 'mailbox 203 opens');
