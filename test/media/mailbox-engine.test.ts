@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeG711 } from '../../engine/media/audio/g711.js';
 import { parseWav } from '../../engine/media/audio/wav-file.js';
 import { dominantFrequency, rms, tonePower } from '../support/audio-analysis.js';
+import { baresipCommand, makeBaresipProfile, receivedRecordings, runBaresip } from '../support/baresip.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { tempDir } from '../support/paths.js';
 import { RtpAudioPeer, soxTone } from '../support/rtp-audio-peer.js';
@@ -45,11 +46,15 @@ function receivedPcm(peer: RtpAudioPeer, from: number): Int16Array {
  * where that frequency holds most of the power (speech never does; a sine holds about half by this measure).
  */
 function heardTone(peer: RtpAudioPeer, from: number, freq: number): boolean {
-  const pcm = receivedPcm(peer, from);
-  for (let at = 0; at + 1600 <= pcm.length; at += 800) {
-    const w = pcm.subarray(at, at + 1600);
+  return toneIn(receivedPcm(peer, from), 8000, freq);
+}
+
+function toneIn(pcm: Int16Array, rate: number, freq: number): boolean {
+  const n = Math.round(rate / 5);
+  for (let at = 0; at + n <= pcm.length; at += n / 2) {
+    const w = pcm.subarray(at, at + n);
     const level = rms(w);
-    if (level > 1000 && tonePower(w, 8000, freq) / (level * level) > 0.3) return true;
+    if (level > 1000 && tonePower(w, rate, freq, n) / (level * level) > 0.3) return true;
   }
   return false;
 }
@@ -144,6 +149,7 @@ describe('the mailbox menu by phone in the running service', () => {
       ['203', '4321'],
       ['5101', '9090'],
       ['5102', '9091'],
+      ['204', '2468'],
     ];
     for (const [extension, voicemailPin] of users) {
       const r = await engine.api('POST', '/api/users', {
@@ -161,8 +167,8 @@ describe('the mailbox menu by phone in the running service', () => {
   });
 
   /** Leaves a message in 201 from 5101 (*201): skips the greeting, sends `seconds` of `freq` Hz after the beep. */
-  async function leaveMessage(freq: number, seconds: number): Promise<void> {
-    const c = await Caller.dial(engine.sipPort, '*201', '5101');
+  async function leaveMessage(freq: number, seconds: number, mailbox = '201'): Promise<void> {
+    const c = await Caller.dial(engine.sipPort, `*${mailbox}`, '5101');
     try {
       assert.ok(await c.peer.until((r) => r.length >= 10, 2000), 'the greeting plays');
       await c.press('#');
@@ -388,5 +394,36 @@ describe('the mailbox menu by phone in the running service', () => {
     assert.equal(gone.body.field, 'greeting');
     assert.equal((await engine.api<ErrorBody>('DELETE', '/api/voicemail/203/greeting')).status, 404);
     assert.ok(!fs.existsSync(path.join(dataDir, 'voicemail', '203', 'greeting.wav')));
+  });
+
+  it('a real softphone (baresip) dials *97, types its PIN and 1 as RFC 4733, and hears the message', async () => {
+    await leaveMessage(900, 3, '204');
+    const profile = await makeBaresipProfile('204', secretOf('204'), `127.0.0.1:${engine.sipPort}`, 300);
+    const run = runBaresip(profile, 40, ['/dial *97']);
+    try {
+      const end = Date.now() + 15000;
+      while (!/established/i.test(run.output()) && Date.now() < end) await sleep(100);
+      assert.match(run.output(), /established/i, "baresip's call to *97 is answered");
+      await baresipCommand(profile, 'sndcode', '2468#');
+      await sleep(1500);
+      await baresipCommand(profile, 'sndcode', '1');
+      // The envelope (about 5 s) and the 3 s message, then * (main menu) and # (goodbye): the engine hangs up.
+      await sleep(12000);
+      await baresipCommand(profile, 'sndcode', '*');
+      await sleep(500);
+      await baresipCommand(profile, 'sndcode', '#');
+      const closed = Date.now() + 10000;
+      while (!/closed|terminated/i.test(run.output()) && Date.now() < closed) await sleep(100);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+    const [rec] = receivedRecordings(profile);
+    assert.ok(rec, `baresip recorded what it heard:\n${run.output()}`);
+    const wav = parseWav(fs.readFileSync(rec));
+    assert.ok(toneIn(wav.samples, wav.sampleRate, 900), "the message's 900 Hz tone reached baresip");
+    assert.ok(!toneIn(wav.samples, wav.sampleRate, 700), 'not some other message');
+    const [m] = await list('204');
+    assert.equal(m?.heard, true, 'played to its end: heard');
   });
 });
