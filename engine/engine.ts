@@ -37,6 +37,9 @@ import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { echoTest } from './media/apps/echo-test.js';
 import { MediaEndpoint } from './media/apps/media-endpoint.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
+import { autoAttendantApp } from './media/apps/autoattendant-app.js';
+import { AttendantStore } from './attendant/attendant-store.js';
+import { extensionReferences } from './attendant/attendant-validation.js';
 import { VoicemailBoxes } from './media/apps/voicemail-boxes.js';
 import { VoicemailRepository } from './store/voicemail-repository.js';
 import { customPromptsDir, PromptLibrary, shippedPromptsDir } from './media/apps/prompt-library.js';
@@ -89,6 +92,8 @@ export class Engine {
   readonly apps: MediaEndpoint;
   /** Voicemail messages: rows in SQLite, WAVs under `<data dir>/voicemail/<extension>/`. */
   readonly voicemail: VoicemailBoxes;
+  /** The auto-attendant's configuration (extension, menus, business hours), kept in memory. */
+  readonly attendant: AttendantStore;
   readonly provisioning: ProvisioningService;
   private readonly settings: SettingsStore;
   private readonly cdr: CdrRepository;
@@ -268,13 +273,14 @@ export class Engine {
 
     // Media applications: a SIP user agent of their own, reached through the dial plan by URI (sipXecs style).
     const appsLog = logRoot.logger('media.apps');
+    const prompts = new PromptLibrary([customPromptsDir(config.dataDir), shippedPromptsDir()], appsLog);
     this.apps = new MediaEndpoint({
       bind: config.bind,
       advertise: config.advertise,
       sipPort: config.appsSipPort,
       rtpPortMin: config.appsRtpPortMin,
       rtpPortMax: config.appsRtpPortMax,
-      prompts: new PromptLibrary([customPromptsDir(config.dataDir), shippedPromptsDir()], appsLog),
+      prompts,
       log: appsLog,
       userAgent: `${PRODUCT}/${VERSION}`,
       sipTrace: config.sipTrace,
@@ -291,6 +297,36 @@ export class Engine {
     );
     this.voicemail.recover();
     this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
+    // Auto-attendant: sip:autoattendant@… answers the main number and transfers callers by REFER.
+    const aaLog = logRoot.logger('autoattendant');
+    const attendant = new AttendantStore(settings, aaLog);
+    this.attendant = attendant;
+    this.apps.addApplication(
+      'autoattendant',
+      autoAttendantApp(
+        {
+          config: () => attendant.current,
+          extensions: () => this.directory.list().map((u) => u.extension),
+          hasExtension: (e) => this.directory.has(e),
+          pbxHost: config.advertise,
+          pbxPort: config.sipPort,
+          timeZone: config.timeZone,
+        },
+        aaLog,
+      ),
+    );
+    // Its number is no user's, and a user it sends callers to cannot be deleted from under it.
+    this.directory.reserveNumbers((ext) =>
+      ext === attendant.current.extension
+        ? `extension ${ext} is the auto-attendant's number; choose another, or move the auto-attendant first`
+        : undefined,
+    );
+    this.directory.guardDelete((ext) => {
+      const uses = extensionReferences(attendant.current, ext);
+      return uses.length > 0
+        ? `extension ${ext} is used by the auto-attendant (${uses.join(', ')}); change the auto-attendant first`
+        : undefined;
+    });
     this.provisioning = new ProvisioningService(
       {
         dataDir: config.dataDir,
@@ -344,6 +380,18 @@ export class Engine {
         info: () => this.provisioning.info(),
       },
       voicemail: { boxes: this.voicemail, hasMailbox },
+      autoattendant: {
+        current: () => attendant.current,
+        update: (body, ctx) => attendant.update(body, ctx),
+        hasExtension: (e) => this.directory.has(e),
+        promptNames: () => prompts.names(),
+        defaultTimeZone: config.timeZone,
+      },
+      prompts: {
+        library: prompts,
+        customDir: customPromptsDir(config.dataDir),
+        shippedDir: shippedPromptsDir(),
+      },
     });
   }
 

@@ -7,6 +7,7 @@ import { writeResponse } from './api-response.js';
 import type { ApiResponse } from './api-response.js';
 import type { ApiServerOptions } from './api-server-options.js';
 import { parseBasicAuth, safeEqual } from './basic-auth.js';
+import { autoAttendantRoutes } from './autoattendant-routes.js';
 import { cdrRoutes } from './cdr-routes.js';
 import { ConsoleFiles } from './console-files.js';
 import { ADVERTISE_SETTING, consoleRoutes } from './console-routes.js';
@@ -16,6 +17,7 @@ import { decodeUtf8, parseJsonObject, readBody } from './request-body.js';
 import type { Route, RouteContext } from './route.js';
 import { Router } from './router.js';
 import { phoneRoutes } from './phone-routes.js';
+import { promptRoutes } from './prompt-routes.js';
 import { securityRoutes } from './security-routes.js';
 import { readCookie, SESSION_COOKIE, SessionStore } from './sessions.js';
 import { statusRoutes } from './status-routes.js';
@@ -64,6 +66,8 @@ export class ApiServer {
       ...cdrRoutes(options.cdr),
       ...(options.phones ? phoneRoutes(options.phones) : []),
       ...(options.voicemail ? voicemailRoutes(options.voicemail) : []),
+      ...(options.autoattendant ? autoAttendantRoutes(options.autoattendant) : []),
+      ...(options.prompts ? promptRoutes(options.prompts) : []),
     ];
     this.router = new Router(routes);
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -169,11 +173,20 @@ export class ApiServer {
       const origin = foreignOrigin(req);
       if (origin !== null) throw ApiErrors.crossOrigin(origin);
     }
-    const ctx: RouteContext = { params, query, json: {}, text: '', log: this.log, req };
+    const ctx: RouteContext = {
+      params,
+      query,
+      json: {},
+      text: '',
+      body: Buffer.alloc(0),
+      log: this.log,
+      req,
+    };
     const kind = route.body ?? 'none';
     if (kind !== 'none') {
-      const body = await readBody(req, this.bodyLimit);
+      const body = await readBody(req, route.bodyLimitBytes ?? this.bodyLimit);
       if (kind === 'json') ctx.json = parseJsonObject(body);
+      else if (kind === 'binary') ctx.body = body;
       else ctx.text = decodeUtf8(body);
     }
     return await route.handle(ctx);
