@@ -62,10 +62,10 @@ export function autoAttendantApp(opts: AutoAttendantOptions, log: Logger): Media
       if (entry === 'timeout' || entry === 'invalid') {
         failure = entry;
         log.info('auto-attendant: no valid choice', { ...ctx, entry, try: tries + 1 });
+        // A key pressed during "not valid" starts the next entry (and skips the greeting).
         if (entry === 'invalid' && tries + 1 < config.maxTries) {
-          if ((await call.play('aa-invalid')).reason === 'hangup') return;
+          if ((await call.play('aa-invalid', { bargeIn: true })).reason === 'hangup') return;
         }
-        call.flushDigits();
         continue;
       }
       const outcome = await go(call, entry, config);
