@@ -3,6 +3,7 @@
 // audio recorded to <dir>/rec/*-dec.wav. It binds its SIP port and the next one (TLS): reserve two ports.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './ports.js';
 import { tempDir } from './paths.js';
@@ -11,6 +12,8 @@ export interface BaresipProfile {
   dir: string;
   user: string;
   sipPort: number;
+  /** ctrl_tcp's port: commands while running (see baresipCommand). */
+  ctrlPort: number;
 }
 
 export async function makeBaresipProfile(
@@ -64,7 +67,7 @@ export async function makeBaresipProfile(
     `<sip:${user}@${registrar};transport=udp>;auth_pass=${password};answermode=auto;regint=600\n`,
   );
   fs.writeFileSync(path.join(dir, 'contacts'), '');
-  return { dir, user, sipPort };
+  return { dir, user, sipPort, ctrlPort };
 }
 
 export interface BaresipRun {
@@ -105,4 +108,33 @@ export function toneOf(file: string): { hz: number; rms: number; seconds: number
     rms: num('RMS\\s+amplitude'),
     seconds: num('Length \\(seconds\\)'),
   };
+}
+
+/**
+ * Runs a command in a running baresip through ctrl_tcp (netstring-framed JSON), e.g. `sndcode` with
+ * `201#` to press keys in the current call (RFC 4733 when negotiated). Resolves with baresip's answer.
+ */
+export function baresipCommand(p: BaresipProfile, command: string, params = '', ms = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(p.ctrlPort, '127.0.0.1');
+    const json = JSON.stringify({ command, params, token: 'test' });
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`baresip did not answer "${command}" within ${ms} ms`));
+    }, ms);
+    socket.on('connect', () => socket.write(`${Buffer.byteLength(json)}:${json},`));
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString();
+      if (/^\d+:.*,$/s.test(answer)) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(answer);
+      }
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }
