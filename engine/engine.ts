@@ -42,6 +42,7 @@ import { AttendantStore } from './attendant/attendant-store.js';
 import { extensionReferences } from './attendant/attendant-validation.js';
 import { VoicemailBoxes } from './media/apps/voicemail-boxes.js';
 import { VoicemailRepository } from './store/voicemail-repository.js';
+import { VoicemailSettingsRepository } from './store/voicemail-settings-repository.js';
 import { customPromptsDir, PromptLibrary, shippedPromptsDir } from './media/apps/prompt-library.js';
 import { RtpengineDriver } from './media/rtpengine/rtpengine-driver.js';
 import { CallTraceStore } from './sip/trace/call-trace.js';
@@ -94,6 +95,8 @@ export class Engine {
   readonly voicemail: VoicemailBoxes;
   /** The auto-attendant's configuration (extension, menus, business hours), kept in memory. */
   readonly attendant: AttendantStore;
+  /** When each user's calls go to voicemail (ring time, busy, unavailable). */
+  readonly voicemailSettings: VoicemailSettingsRepository;
   readonly provisioning: ProvisioningService;
   private readonly settings: SettingsStore;
   private readonly cdr: CdrRepository;
@@ -229,13 +232,21 @@ export class Engine {
         if (!this.calls.terminate(callId, 'media timeout')) void media.release(callId);
       };
     }
+    this.voicemailSettings = new VoicemailSettingsRepository(this.db);
     const supplements: ProxySupplement[] = [this.calls];
     if (this.media) supplements.push(this.media);
     const proxy = new ProxyCore({
       transactions: this.transactions,
       transport: this.transport,
       location: this.location,
-      dialPlan: new DialPlan({ hasExtension: (e) => this.directory.get(e) !== undefined }),
+      dialPlan: new DialPlan({
+        hasExtension: (e) => this.directory.get(e) !== undefined,
+        applicationUri: (service, argument) =>
+          this.apps.listening ? this.apps.uri(service, argument) : undefined,
+        voicemailSettings: (e) => this.voicemailSettings.get(e),
+        // The configured number (800 by default); a disabled attendant still answers it, with 480.
+        autoAttendantExtension: () => this.attendant.current.extension,
+      }),
       local,
       log: logRoot.logger('sip.proxy'),
       supplements,
@@ -296,6 +307,13 @@ export class Engine {
       vmLog,
     );
     this.voicemail.recover();
+    // A deleted user's mailbox goes with them: messages, greeting and settings.
+    this.directory.onChange((ev) => {
+      if (ev.kind !== 'deleted') return;
+      const n = this.voicemail.deleteMailbox(ev.user.extension);
+      this.voicemailSettings.delete(ev.user.extension);
+      if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
+    });
     this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
     // Auto-attendant: sip:autoattendant@… answers the main number and transfers callers by REFER.
     const aaLog = logRoot.logger('autoattendant');
@@ -391,6 +409,11 @@ export class Engine {
         library: prompts,
         customDir: customPromptsDir(config.dataDir),
         shippedDir: shippedPromptsDir(),
+      },
+      voicemailSettings: {
+        get: (e) => this.voicemailSettings.get(e),
+        set: (e, v) => this.voicemailSettings.set(e, v),
+        hasMailbox,
       },
     });
   }

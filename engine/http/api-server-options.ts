@@ -8,6 +8,7 @@ import type { LiveEvents } from './live-events.js';
 import type { PhoneApi } from './phone-routes.js';
 import type { PromptApi } from './prompt-routes.js';
 import type { VoicemailApi } from './voicemail-routes.js';
+import type { VoicemailSettingsApi } from './voicemail-settings-routes.js';
 
 export interface ApiServerOptions {
   /** Category `api`: one debug line per request. */
@@ -40,4 +41,6 @@ export interface ApiServerOptions {
   autoattendant?: AttendantApi | undefined;
   /** Replaceable prompts behind `/api/prompts`; without it those routes are absent. */
   prompts?: PromptApi | undefined;
+  /** Per-user voicemail rules behind `/api/voicemail/:extension/settings`. */
+  voicemailSettings?: VoicemailSettingsApi | undefined;
 }

@@ -24,6 +24,7 @@ import { statusRoutes } from './status-routes.js';
 import { userImportRoutes } from './user-import-routes.js';
 import { userRoutes } from './user-routes.js';
 import { voicemailRoutes } from './voicemail-routes.js';
+import { voicemailSettingsRoutes } from './voicemail-settings-routes.js';
 
 const ONE_MIB = 1024 * 1024;
 const ADMIN_USER = 'admin';
@@ -68,6 +69,7 @@ export class ApiServer {
       ...(options.voicemail ? voicemailRoutes(options.voicemail) : []),
       ...(options.autoattendant ? autoAttendantRoutes(options.autoattendant) : []),
       ...(options.prompts ? promptRoutes(options.prompts) : []),
+      ...(options.voicemailSettings ? voicemailSettingsRoutes(options.voicemailSettings) : []),
     ];
     this.router = new Router(routes);
     this.server = http.createServer((req, res) => void this.handle(req, res));

@@ -1,4 +1,5 @@
-// The auto-attendant with real softphones: baresip (registered as 301) calls the attendant and presses
+// The auto-attendant with real softphones: baresip (registered as 301) dials 800 through the proxy, which
+// routes it to the attendant (a media application on its own port); the caller presses
 // keys (ctrl_tcp `sndcode`, sent as RFC 4733); the attendant transfers it by REFER and baresip follows the
 // REFER on its own, calling 201 (another baresip, auto-answering with a 1 kHz tone) through the proxy.
 // The call record shows 301 → 201 ANSWERED and each phone hears the other's tone.
@@ -106,7 +107,7 @@ describe('auto-attendant with baresip', () => {
         );
         const before = (await pbx.api<{ records: CdrRecord[] }>('GET', '/api/cdr?limit=50')).body.records
           .length;
-        const phone = runBaresip(caller, 18, [`/dial sip:autoattendant@127.0.0.1:${appsPort}`]);
+        const phone = runBaresip(caller, 18, ['/dial 800']);
         runs.push(phone);
         await until(
           'the attendant answering',
@@ -126,12 +127,16 @@ describe('auto-attendant with baresip', () => {
           () => `${phone.output()}\n--- engine ---\n${appLog()}`,
         );
         let record: CdrRecord | undefined;
+        let attendant: CdrRecord | undefined;
         await until(
-          'an answered call 301 → 201 in the call records',
+          'the calls 301 → 800 and 301 → 201 in the call records',
           async () => {
             const cdr = await pbx.api<{ records: CdrRecord[] }>('GET', '/api/cdr?limit=50');
-            record = cdr.body.records.find((c) => c.caller === '301' && c.callee === '201');
-            return record !== undefined && cdr.body.records.length > before;
+            // Newest first: the records this call added.
+            const added = cdr.body.records.slice(0, cdr.body.records.length - before);
+            record = added.find((c) => c.caller === '301' && c.callee === '201');
+            attendant = added.find((c) => c.caller === '301' && c.callee === '800');
+            return record !== undefined && attendant !== undefined;
           },
           25_000,
           () => `${phone.output()}\n--- 201 ---\n${callee.output()}`,
@@ -139,6 +144,7 @@ describe('auto-attendant with baresip', () => {
         await phone.exited;
         await callee.exited;
         assert.equal(record!.disposition, 'ANSWERED');
+        assert.equal(attendant!.disposition, 'ANSWERED', 'the call to the attendant');
         // 201 heard the caller's 440 Hz; the caller's second call (after the attendant's) heard 201's 1 kHz.
         const heardBy201 = receivedRecordings(target);
         assert.equal(heardBy201.length, 1, 'one call reached 201');

@@ -2,8 +2,8 @@
 // account, a sine tone of a chosen frequency as its microphone (made with sox), and every call's received
 // audio recorded to <dir>/rec/*-dec.wav. It binds its SIP port and the next one (TLS): reserve two ports.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from './ports.js';
 import { tempDir } from './paths.js';
@@ -12,7 +12,7 @@ export interface BaresipProfile {
   dir: string;
   user: string;
   sipPort: number;
-  /** ctrl_tcp's port: commands while running (see baresipCommand). */
+  /** Its ctrl_tcp port: commands while it runs (see baresipCommand). */
   ctrlPort: number;
 }
 
@@ -111,30 +111,33 @@ export function toneOf(file: string): { hz: number; rms: number; seconds: number
 }
 
 /**
- * Runs a command in a running baresip through ctrl_tcp (netstring-framed JSON), e.g. `sndcode` with
- * `201#` to press keys in the current call (RFC 4733 when negotiated). Resolves with baresip's answer.
+ * One menu command sent to a running baresip over ctrl_tcp (a netstring holding
+ * `{"command", "params", "token"}`), e.g. `sndcode 1234#`: keys typed into the current call, which baresip
+ * sends as RFC 4733 events. Resolves with baresip's answer (a netstring of JSON); rejects after `ms`.
  */
 export function baresipCommand(p: BaresipProfile, command: string, params = '', ms = 3000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(p.ctrlPort, '127.0.0.1');
-    const json = JSON.stringify({ command, params, token: 'test' });
-    let answer = '';
+    const sock = net.connect(p.ctrlPort, '127.0.0.1');
+    let got = '';
     const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`baresip did not answer "${command}" within ${ms} ms`));
+      sock.destroy();
+      reject(new Error(`baresip did not answer "${command} ${params}" within ${ms} ms: ${got}`));
     }, ms);
-    socket.on('connect', () => socket.write(`${Buffer.byteLength(json)}:${json},`));
-    socket.on('data', (d: Buffer) => {
-      answer += d.toString();
-      if (/^\d+:.*,$/s.test(answer)) {
-        clearTimeout(timer);
-        socket.end();
-        resolve(answer);
-      }
-    });
-    socket.on('error', (err) => {
+    sock.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
+    });
+    sock.on('connect', () => {
+      const json = JSON.stringify({ command, params, token: String(Date.now()) });
+      sock.write(`${Buffer.byteLength(json)}:${json},`);
+    });
+    sock.on('data', (d: Buffer) => {
+      got += d.toString();
+      if (/"response"\s*:\s*true/.test(got)) {
+        clearTimeout(timer);
+        sock.end();
+        resolve(got);
+      }
     });
   });
 }
