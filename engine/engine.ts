@@ -36,6 +36,7 @@ import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { echoTest } from './media/apps/echo-test.js';
 import { MediaEndpoint } from './media/apps/media-endpoint.js';
+import { mailboxApp } from './media/apps/mailbox-app.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
 import { autoAttendantApp } from './media/apps/autoattendant-app.js';
 import { AttendantStore } from './attendant/attendant-store.js';
@@ -315,6 +316,11 @@ export class Engine {
       if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
     });
     this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
+    // The mailbox by phone: sip:mailbox+<extension>@… (*97, the caller's own box) or sip:mailbox@… (*98).
+    this.apps.addApplication(
+      'mailbox',
+      mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog),
+    );
     // Auto-attendant: sip:autoattendant@… answers the main number and transfers callers by REFER.
     const aaLog = logRoot.logger('autoattendant');
     const attendant = new AttendantStore(settings, aaLog);

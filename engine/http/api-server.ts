@@ -175,20 +175,12 @@ export class ApiServer {
       const origin = foreignOrigin(req);
       if (origin !== null) throw ApiErrors.crossOrigin(origin);
     }
-    const ctx: RouteContext = {
-      params,
-      query,
-      json: {},
-      text: '',
-      body: Buffer.alloc(0),
-      log: this.log,
-      req,
-    };
+    const ctx: RouteContext = { params, query, json: {}, text: '', log: this.log, req };
     const kind = route.body ?? 'none';
     if (kind !== 'none') {
       const body = await readBody(req, route.bodyLimitBytes ?? this.bodyLimit);
       if (kind === 'json') ctx.json = parseJsonObject(body);
-      else if (kind === 'binary') ctx.body = body;
+      else if (kind === 'binary') ctx.binary = body;
       else ctx.text = decodeUtf8(body);
     }
     return await route.handle(ctx);

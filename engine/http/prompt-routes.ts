@@ -80,11 +80,11 @@ export function promptRoutes(api: PromptApi): Route[] {
       path: '/api/prompts/:name',
       body: 'binary',
       bodyLimitBytes: MAX_PROMPT_UPLOAD_BYTES,
-      handle: async ({ params, body, log }) => {
+      handle: async ({ params, binary, log }) => {
         const { name } = await known(params.name);
         let converted;
         try {
-          converted = convertPromptUpload(body);
+          converted = convertPromptUpload(binary ?? Buffer.alloc(0));
         } catch (err) {
           if (err instanceof PromptUploadError) throw ApiErrors.invalidField('audio', err.message);
           throw err;

@@ -15,8 +15,8 @@ export interface RouteContext {
   json: Readonly<Record<string, unknown>>;
   /** The UTF-8 text for `body: 'text'` routes, else ''. */
   text: string;
-  /** The raw bytes for `body: 'binary'` routes (uploads), else empty. */
-  body: Buffer;
+  /** The raw bytes for `body: 'binary'` routes (an uploaded WAV), else empty. */
+  binary?: Buffer;
   log: Logger;
   /** The HTTP request itself (cookies, source address); absent in handler unit tests. */
   req?: IncomingMessage;
@@ -27,7 +27,7 @@ export interface Route {
   /** e.g. `/api/users/:extension`. */
   path: string;
   body?: RouteBody;
-  /** Largest body this route takes; the server's limit (1 MiB) by default. Uploads need more. */
+  /** A larger body limit than the server's default (1 MiB), for uploads such as a greeting's WAV. */
   bodyLimitBytes?: number;
   /** Answered without the admin password or a session (health, login, first-run setup). */
   public?: boolean;
