@@ -297,6 +297,9 @@ export class Engine {
       userAgent: `${PRODUCT}/${VERSION}`,
       sipTrace: config.sipTrace,
       traceLog: logRoot.logger('sip.trace'),
+      // Only the proxy starts calls here: it authenticated the caller and applied the dial plan, so
+      // nobody on the LAN can open someone's mailbox menu as them by calling the apps port directly.
+      acceptFrom: (flow) => flow.remotePort === config.sipPort && isThisHost(flow.remoteAddress, local),
     });
     this.apps.addApplication('echo', echoTest(path.join(config.dataDir, 'tmp')));
     // Voicemail: sip:voicemail+<extension>@… leaves a message in that user's mailbox.
@@ -580,6 +583,12 @@ function applyChosenAdvertise(config: EngineConfig, chosen: string | undefined, 
   }
   if (config.realm === config.advertise) config.realm = chosen;
   config.advertise = chosen;
+}
+
+/** Whether an address is one of this PC's own (the proxy's packets come from one of them). */
+function isThisHost(address: string, local: LocalAddresses): boolean {
+  if (local.isLocalHost(address) || address.startsWith('127.')) return true;
+  return Object.values(os.networkInterfaces()).some((l) => l?.some((a) => a.address === address));
 }
 
 function createRelay(config: EngineConfig, logRoot: LogRoot): RelayDriver | undefined {

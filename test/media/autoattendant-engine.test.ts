@@ -1,5 +1,5 @@
 // The auto-attendant in the running service, called by a scripted phone (RFC 4733 keys, a real UDP
-// socket) on the media applications' port: the greeting it hears is an uploaded tone (600 Hz open,
+// socket) dialling 800 through the proxy: the greeting it hears is an uploaded tone (600 Hz open,
 // 1400 Hz after hours), so the test knows which menu answered. Each case checks the REFER the attendant
 // sends (Refer-To the PBX's address and port, Referred-By its number, a Contact), plays the transferee's
 // part (202, NOTIFY sipfrag) and expects the attendant's BYE; a refused REFER or a failing target brings
@@ -37,6 +37,8 @@ interface AaCall {
   callId: string;
   close(): void;
 }
+
+const CALLER_SECRET = 'caller-5301-secret';
 
 describe('auto-attendant in the running service', () => {
   let engine: RunningEngine;
@@ -92,6 +94,8 @@ describe('auto-attendant in the running service', () => {
     ] as const) {
       assert.equal((await engine.api('POST', '/api/users', { extension, name })).status, 201);
     }
+    const caller = { extension: '5301', name: 'Caller', secret: CALLER_SECRET };
+    assert.equal((await engine.api('POST', '/api/users', caller)).status, 201);
     await upload('aa-welcome', 600);
     await upload('aa-closed', 1400);
     await configure({
@@ -110,9 +114,9 @@ describe('auto-attendant in the running service', () => {
   });
 
   async function dial(): Promise<AaCall> {
-    const phone = await SipPhone.open({ pbxPort: appsPort, user: '5301', password: 'unused' });
+    const phone = await SipPhone.open({ pbxPort: engine.sipPort, user: '5301', password: CALLER_SECRET });
     const peer = await RtpAudioPeer.open();
-    const call = await phone.call('autoattendant', pcmuSdp({ port: peer.port }));
+    const call = await phone.call('800', pcmuSdp({ port: peer.port }));
     const ok = await call.final();
     assert.equal(ok.status, 200);
     return {
@@ -282,9 +286,9 @@ describe('auto-attendant in the running service', () => {
 
   it('refuses calls while disabled', async () => {
     await configure({ enabled: false });
-    const phone = await SipPhone.open({ pbxPort: appsPort, user: '5301', password: 'unused' });
+    const phone = await SipPhone.open({ pbxPort: engine.sipPort, user: '5301', password: CALLER_SECRET });
     try {
-      const call = await phone.call('autoattendant', pcmuSdp({ port: 4000 }));
+      const call = await phone.call('800', pcmuSdp({ port: 4000 }));
       assert.equal((await call.final()).status, 480);
     } finally {
       phone.close();
