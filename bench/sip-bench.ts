@@ -96,6 +96,13 @@ async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<Serve
       (mediaRelayOff ? ', media relay off' : ''),
   );
   await importUsers(engine, benchConfig.firstUser, benchConfig.users + 1); // + the callee
+  // Kamailio has no voicemail: calls the callee cannot take fail as they do there, not into voicemail.
+  const off = await engine.api('PUT', `/api/voicemail/${benchConfig.callee}/settings`, {
+    onNoAnswer: false,
+    onBusy: false,
+    onUnavailable: false,
+  });
+  if (off.status !== 200) throw new Error(`could not switch the callee's voicemail off: ${off.status}`);
   const server: ServerUnderTest = {
     name: 'officepbx',
     target: `127.0.0.1:${engine.sipPort}`,
