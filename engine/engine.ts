@@ -40,6 +40,7 @@ import { MediaEndpoint } from './media/apps/media-endpoint.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
 import { VoicemailBoxes } from './media/apps/voicemail-boxes.js';
 import { VoicemailRepository } from './store/voicemail-repository.js';
+import { VoicemailSettingsRepository } from './store/voicemail-settings-repository.js';
 import { customPromptsDir, PromptLibrary, shippedPromptsDir } from './media/apps/prompt-library.js';
 import { RtpengineDriver } from './media/rtpengine/rtpengine-driver.js';
 import { CallTraceStore } from './sip/trace/call-trace.js';
@@ -52,6 +53,8 @@ import { WsTransport } from './sip/transport/ws-transport.js';
 import { ProvisioningService } from '../provisioning/provisioning-service.js';
 
 export const PRODUCT = 'OfficePBX';
+/** The auto-attendant's number until it can be configured. */
+const AUTO_ATTENDANT_EXTENSION = '800';
 
 /** A call in progress as the API shows it. */
 export interface CallView {
@@ -92,6 +95,8 @@ export class Engine {
   readonly apps: MediaEndpoint;
   /** Voicemail messages: rows in SQLite, WAVs under `<data dir>/voicemail/<extension>/`. */
   readonly voicemail: VoicemailBoxes;
+  /** When each user's calls go to voicemail (ring time, busy, unavailable). */
+  readonly voicemailSettings: VoicemailSettingsRepository;
   readonly provisioning: ProvisioningService;
   /** Message-waiting lamps: message-summary subscriptions and unsolicited NOTIFYs to registered phones. */
   readonly mwi: MessageWaiting;
@@ -229,13 +234,20 @@ export class Engine {
         if (!this.calls.terminate(callId, 'media timeout')) void media.release(callId);
       };
     }
+    this.voicemailSettings = new VoicemailSettingsRepository(this.db);
     const supplements: ProxySupplement[] = [this.calls];
     if (this.media) supplements.push(this.media);
     const proxy = new ProxyCore({
       transactions: this.transactions,
       transport: this.transport,
       location: this.location,
-      dialPlan: new DialPlan({ hasExtension: (e) => this.directory.get(e) !== undefined }),
+      dialPlan: new DialPlan({
+        hasExtension: (e) => this.directory.get(e) !== undefined,
+        applicationUri: (service, argument) =>
+          this.apps.listening ? this.apps.uri(service, argument) : undefined,
+        voicemailSettings: (e) => this.voicemailSettings.get(e),
+        autoAttendantExtension: () => AUTO_ATTENDANT_EXTENSION,
+      }),
       local,
       log: logRoot.logger('sip.proxy'),
       supplements,
@@ -321,6 +333,13 @@ export class Engine {
     );
     this.voicemail.recover();
     this.voicemail.onChange((mailbox) => this.mwi.mailboxChanged(mailbox));
+    // A deleted user's mailbox goes with them: messages, greeting and settings.
+    this.directory.onChange((ev) => {
+      if (ev.kind !== 'deleted') return;
+      const n = this.voicemail.deleteMailbox(ev.user.extension);
+      this.voicemailSettings.delete(ev.user.extension);
+      if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
+    });
     this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
     this.provisioning = new ProvisioningService(
       {
@@ -375,6 +394,11 @@ export class Engine {
         info: () => this.provisioning.info(),
       },
       voicemail: { boxes: this.voicemail, hasMailbox },
+      voicemailSettings: {
+        get: (e) => this.voicemailSettings.get(e),
+        set: (e, v) => this.voicemailSettings.set(e, v),
+        hasMailbox,
+      },
     });
   }
 

@@ -6,6 +6,7 @@ import type { ApiSources } from './api-sources.js';
 import type { LiveEvents } from './live-events.js';
 import type { PhoneApi } from './phone-routes.js';
 import type { VoicemailApi } from './voicemail-routes.js';
+import type { VoicemailSettingsApi } from './voicemail-settings-routes.js';
 
 export interface ApiServerOptions {
   /** Category `api`: one debug line per request. */
@@ -34,4 +35,6 @@ export interface ApiServerOptions {
   phones?: PhoneApi | undefined;
   /** Mailboxes behind `/api/voicemail`; without it those routes are absent. */
   voicemail?: VoicemailApi | undefined;
+  /** Per-user voicemail rules behind `/api/voicemail/:extension/settings`. */
+  voicemailSettings?: VoicemailSettingsApi | undefined;
 }

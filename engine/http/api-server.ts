@@ -22,6 +22,7 @@ import { statusRoutes } from './status-routes.js';
 import { userImportRoutes } from './user-import-routes.js';
 import { userRoutes } from './user-routes.js';
 import { voicemailRoutes } from './voicemail-routes.js';
+import { voicemailSettingsRoutes } from './voicemail-settings-routes.js';
 
 const ONE_MIB = 1024 * 1024;
 const ADMIN_USER = 'admin';
@@ -64,6 +65,7 @@ export class ApiServer {
       ...cdrRoutes(options.cdr),
       ...(options.phones ? phoneRoutes(options.phones) : []),
       ...(options.voicemail ? voicemailRoutes(options.voicemail) : []),
+      ...(options.voicemailSettings ? voicemailSettingsRoutes(options.voicemailSettings) : []),
     ];
     this.router = new Router(routes);
     this.server = http.createServer((req, res) => void this.handle(req, res));

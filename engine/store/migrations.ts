@@ -3,6 +3,7 @@ import { createCdrTable } from './cdr-repository.js';
 import type { Migration } from './migration.js';
 import { createPhonesTables } from './phone-repository.js';
 import { createVoicemailTable } from './voicemail-repository.js';
+import { createVoicemailSettingsTable } from './voicemail-settings-repository.js';
 
 /**
  * The schema, oldest step first. Append new steps at the end with the next version number; never edit
@@ -50,5 +51,10 @@ export const MIGRATIONS: Migration[] = [
     version: 5,
     name: 'voicemail messages',
     up: createVoicemailTable,
+  },
+  {
+    version: 6,
+    name: 'voicemail settings per user',
+    up: createVoicemailSettingsTable,
   },
 ];

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
+import { voicemailOff } from '../support/voicemail.js';
 import { freePort } from '../support/ports.js';
 import {
   registerArgs,
@@ -79,6 +80,8 @@ describe('call tracking', () => {
         (await pbx.api('POST', '/api/users', { extension: u.user, name: u.user, secret: u.password })).status,
         201,
       );
+    // Busy and unanswered calls stay BUSY and NO ANSWER here: voicemail does not take them.
+    await voicemailOff(pbx, BUSY.user, RING.user);
   });
 
   after(async () => {

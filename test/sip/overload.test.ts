@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
+import { voicemailOff } from '../support/voicemail.js';
 import {
   challengeParams,
   digestResponse,
@@ -78,6 +79,8 @@ describe('overload protection', () => {
       const r = await pbx.api('POST', '/api/users', { extension: u.user, name: u.user, secret: u.password });
       assert.equal(r.status, 201, JSON.stringify(r.body));
     }
+    // These tests are about failures reaching the caller, not about voicemail taking over.
+    await voicemailOff(pbx, CALLER.user, CALLEE.user);
     [caller, callee, probe] = await Promise.all([
       UdpSipClient.open(),
       UdpSipClient.open(),

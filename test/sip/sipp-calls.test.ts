@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
+import { voicemailOff } from '../support/voicemail.js';
 import { freePort } from '../support/ports.js';
 import {
   registerArgs,
@@ -42,6 +43,8 @@ describe('sipp against OfficePBX', () => {
       });
       assert.equal(r.status, 201, JSON.stringify(r.body));
     }
+    // These tests are about failures reaching the caller, not about voicemail taking over.
+    await voicemailOff(pbx, ...users.map((u) => u.user));
   });
 
   after(async () => {

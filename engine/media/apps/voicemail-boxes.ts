@@ -151,6 +151,18 @@ export class VoicemailBoxes {
   }
 
   /**
+   * The user was deleted: every message (rows and files) and the greeting go. A new user given the same
+   * extension later starts with an empty box, not the previous person's messages.
+   */
+  deleteMailbox(mailbox: string): number {
+    const messages = this.repo.list(mailbox);
+    for (const m of messages) this.repo.delete(m.id);
+    fs.rmSync(this.dir(mailbox), { recursive: true, force: true });
+    this.countCache.delete(mailbox);
+    return messages.length;
+  }
+
+  /**
    * Start-up: rows whose file is missing are dropped; a message a crash interrupted keeps what was
    * recorded (its header rewritten to the audio on disk, its length taken from the file).
    */

@@ -19,6 +19,8 @@ export interface Call {
   answer: number | undefined;
   end: number | undefined;
   disposition: Disposition | undefined;
+  /** Set when the proxy sent the call to voicemail (no answer, busy, unavailable, or dialled `*<ext>`). */
+  divertedTo?: { service: 'voicemail'; reason: string };
   /** Final SIP status of the INVITE, or the status/reason that ended the call. */
   status: number | undefined;
   endReason: string | undefined;

@@ -4,7 +4,7 @@ import { parseCSeq } from '../message/cseq.js';
 import { parseNameAddr, tagOf } from '../message/name-addr.js';
 import { createRequest, type SipRequest, type SipResponse } from '../message/sip-message.js';
 import { parseUri, uriUserDecoded } from '../message/uri.js';
-import type { ProxiedRequestContext, ProxySupplement } from '../proxy/proxy-supplement.js';
+import type { Diversion, ProxiedRequestContext, ProxySupplement } from '../proxy/proxy-supplement.js';
 import { newBranch, type TransactionLayer } from '../transaction/transaction-layer.js';
 import type { Flow } from '../transport/flow.js';
 import { dispositionFor, type Call } from './call-record.js';
@@ -43,6 +43,13 @@ export class CallTracker implements ProxySupplement {
 
   get(callId: string): Call | undefined {
     return this.calls.get(callId);
+  }
+
+  /** The call went to voicemail: answered there, its record says VOICEMAIL. */
+  onDiverted(req: SipRequest, ctx: ProxiedRequestContext, diversion: Diversion): void {
+    if (req.method !== 'INVITE' || ctx.inDialog) return;
+    const call = this.calls.get(callIdOf(req));
+    if (call) call.divertedTo = diversion;
   }
 
   /** A call attempt the proxy refused itself (unknown extension, nobody registered): recorded and ended. */
@@ -131,7 +138,11 @@ export class CallTracker implements ProxySupplement {
     call.state = 'ended';
     call.end = Date.now();
     call.status = answered ? (call.status ?? status) : status;
-    call.disposition = answered ? 'ANSWERED' : dispositionFor(status);
+    call.disposition = answered
+      ? call.divertedTo?.service === 'voicemail'
+        ? 'VOICEMAIL'
+        : 'ANSWERED'
+      : dispositionFor(status);
     call.endReason = reason;
     this.calls.delete(call.callId);
     for (const l of this.endedListeners) {

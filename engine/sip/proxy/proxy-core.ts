@@ -7,7 +7,7 @@ import { cloneRequest, type SipRequest, type SipResponse } from '../message/sip-
 import { parseUri, uriUserDecoded } from '../message/uri.js';
 import { parseVia } from '../message/via.js';
 import type { LocationService } from '../location/location-service.js';
-import type { DialPlan } from '../routing/dial-plan.js';
+import type { DialPlan, VoicemailDiversion } from '../routing/dial-plan.js';
 import type { ServerTransaction } from '../transaction/server-transaction.js';
 import { MAGIC_COOKIE } from '../transaction/transaction-key.js';
 import type { TransactionLayer } from '../transaction/transaction-layer.js';
@@ -16,8 +16,13 @@ import type { TransportLayer } from '../transport/transport-layer.js';
 import { responseTarget } from '../transport/transport-layer.js';
 import { FlowTokens, sameFlow } from './flow-token.js';
 import { nextHopDeps, resolveNextHop, type NextHopDeps } from './next-hop.js';
-import { SupplementChain, SupplementRejection, type ProxySupplement } from './proxy-supplement.js';
-import { ResponseContext } from './response-context.js';
+import {
+  SupplementChain,
+  SupplementRejection,
+  type ProxiedRequestContext,
+  type ProxySupplement,
+} from './proxy-supplement.js';
+import { ResponseContext, type Exhausted } from './response-context.js';
 import { randomToken } from '../core/random-pool.js';
 
 /** Methods that create a dialog through us: we Record-Route them so in-dialog requests keep coming here. */
@@ -37,7 +42,17 @@ export interface ProxyDeps {
 interface Target {
   uri: string;
   flow: Flow;
+  /** Added to this branch's request only (e.g. Diversion). */
+  headers?: Array<{ name: string; value: string }>;
 }
+
+/** RFC 5806 diversion reasons the proxy gives when a call goes to voicemail. */
+export type DiversionReason = 'no-answer' | 'user-busy' | 'unavailable' | 'unconditional';
+
+/** Statuses that mean the person declined the call (busy, or the phone's reject key). */
+const BUSY = new Set([486, 600, 603]);
+/** Statuses that mean no phone could ring: unreachable, unregistered in the meantime, switched off. */
+const UNAVAILABLE = new Set([404, 408, 410, 480, 500, 503, 504]);
 
 /**
  * A stateful forking proxy core (RFC 3261 §16). It receives requests that already passed validation and
@@ -88,11 +103,25 @@ export class ProxyCore {
       return;
     }
     const dialled = (ruri.scheme === 'tel' ? ruri.host : uriUserDecoded(ruri)) ?? '';
-    const decision = this.d.dialPlan.route(dialled);
+    const decision = this.d.dialPlan.route(dialled, this.callerOf(req));
     if (decision.kind === 'reject') {
       reject(decision.status, decision.reason);
       return;
     }
+    if (decision.kind === 'application') {
+      // A media application (voicemail, the mailbox menu, the auto-attendant): a SIP target by URI.
+      const flow = resolveNextHop(decision.uri, this.hop);
+      if (!flow) {
+        reject(503, 'Service Unavailable');
+        return;
+      }
+      const direct = decision.voicemail && req.method === 'INVITE';
+      this.dispatch(tx, [{ uri: decision.uri, flow }], RECORD_ROUTED.has(req.method), false, (_ctx, sctx) => {
+        if (direct) this.chain.diverted(req, sctx, { service: 'voicemail', reason: 'unconditional' });
+      });
+      return;
+    }
+    const voicemail = req.method === 'INVITE' ? decision.voicemail : undefined;
     const bindings = this.d.location.lookup(decision.extension);
     const targets: Array<{ uri: string; flow: Flow }> = [];
     for (const b of bindings) {
@@ -100,12 +129,78 @@ export class ProxyCore {
       if (flow) targets.push({ uri: b.contact, flow });
     }
     if (targets.length === 0) {
+      const vm = voicemail?.settings.onUnavailable
+        ? this.voicemailTarget(voicemail, 'unavailable')
+        : undefined;
+      if (vm) {
+        this.dispatch(tx, [vm], true, false, (_ctx, sctx) =>
+          this.chain.diverted(req, sctx, { service: 'voicemail', reason: 'unavailable' }),
+        );
+        return;
+      }
       reject(480, 'Temporarily Unavailable - No Phone Registered');
       return;
     }
-    this.dispatch(tx, targets, RECORD_ROUTED.has(req.method), false);
+    this.dispatch(
+      tx,
+      targets,
+      RECORD_ROUTED.has(req.method),
+      false,
+      voicemail ? (ctx, sctx) => this.armVoicemail(ctx, sctx, voicemail, tx.flow) : undefined,
+    );
     if (this.d.log.enabled('debug'))
       this.d.log.debug('forked', { callId, extension: decision.extension, branches: targets.length });
+  }
+
+  /** The authenticated caller of an out-of-dialog request: SipServer made sure the From user is it. */
+  private callerOf(req: SipRequest): string | undefined {
+    const from = req.headers.from();
+    const uri = from ? parseUri(from.uri) : null;
+    return uri ? uriUserDecoded(uri) : undefined;
+  }
+
+  /**
+   * Voicemail as the next place to try (serial forking, RFC 3261 §16.6 "in sequence"): after the ring
+   * time every phone is cancelled; when every branch has failed — no answer, busy, unreachable, as the
+   * user's settings allow — the call goes on to the voicemail application instead of failing.
+   */
+  private armVoicemail(
+    ctx: ResponseContext,
+    sctx: ProxiedRequestContext,
+    vm: VoicemailDiversion,
+    inbound: Flow,
+  ): void {
+    const s = vm.settings;
+    if (s.onNoAnswer) ctx.startRingTimer(s.ringSeconds * 1000);
+    ctx.onExhausted = (why: Exhausted): boolean => {
+      const reason = diversionReason(why, s);
+      if (!reason) return false;
+      const target = this.voicemailTarget(vm, reason);
+      if (!target) return false;
+      const req = ctx.server.request;
+      ctx.addBranch(
+        this.prepareForward(req, target.uri, target.flow, inbound, true, undefined, target.headers),
+        target.flow,
+      );
+      this.chain.diverted(req, sctx, { service: 'voicemail', reason });
+      if (this.d.log.enabled('debug'))
+        this.d.log.debug('to voicemail', { callId: req.headers.get('Call-ID'), mailbox: vm.mailbox, reason });
+      return true;
+    };
+  }
+
+  private voicemailTarget(vm: VoicemailDiversion, reason: DiversionReason): Target | undefined {
+    const flow = resolveNextHop(vm.uri, this.hop);
+    if (!flow) {
+      this.d.log.warn('voicemail is not reachable', { uri: vm.uri });
+      return undefined;
+    }
+    const host = this.d.local.sentBy('UDP');
+    return {
+      uri: vm.uri,
+      flow,
+      headers: [{ name: 'Diversion', value: `<sip:${vm.mailbox}@${host}>;reason=${reason};counter=1` }],
+    };
   }
 
   /** A final answer the proxy gives itself; supplements hear of it (a failed call attempt is still a call). */
@@ -119,19 +214,29 @@ export class ProxyCore {
    * Forwards to the targets on one response context, after the supplements have seen the request (they
    * may rewrite it once for all branches, or refuse it).
    */
-  private dispatch(tx: ServerTransaction, targets: Target[], recordRoute: boolean, inDialog: boolean): void {
+  private dispatch(
+    tx: ServerTransaction,
+    targets: Target[],
+    recordRoute: boolean,
+    inDialog: boolean,
+    setup?: (ctx: ResponseContext, sctx: ProxiedRequestContext) => void,
+  ): void {
     const req = tx.request;
     const ctx = new ResponseContext(tx, this.d.transactions, this.d.log);
+    const sctx = { source: tx.flow, inDialog };
     const start = (): void => {
+      setup?.(ctx, sctx);
       for (const t of targets)
-        ctx.addBranch(this.prepareForward(req, t.uri, t.flow, tx.flow, recordRoute), t.flow);
+        ctx.addBranch(
+          this.prepareForward(req, t.uri, t.flow, tx.flow, recordRoute, undefined, t.headers),
+          t.flow,
+        );
     };
     if (this.chain.empty) {
       tx.onCancel = () => ctx.cancel();
       start();
       return;
     }
-    const sctx = { source: tx.flow, inDialog };
     ctx.onForward = (res) => this.chain.response(res, req, sctx);
     let started = false;
     let cancelledEarly = false;
@@ -301,9 +406,11 @@ export class ProxyCore {
     inbound: Flow,
     recordRoute: boolean,
     branch?: string,
+    extraHeaders?: ReadonlyArray<{ name: string; value: string }>,
   ): SipRequest {
     const fwd = cloneRequest(req);
     fwd.uri = target;
+    for (const h of extraHeaders ?? []) fwd.headers.append(h.name, h.value);
     const mf = fwd.headers.get('Max-Forwards');
     fwd.headers.set('Max-Forwards', String(mf !== undefined ? Math.max(0, Number(mf) - 1) : 70));
     if (recordRoute) {
@@ -342,6 +449,16 @@ export class ProxyCore {
     const hash = loopHash(req);
     return mine.some((v) => (v!.params.get('branch') ?? '').startsWith(`${MAGIC_COOKIE}-${hash}.`));
   }
+}
+
+/** Whether (and why) a failed call to an extension goes on to its voicemail. */
+function diversionReason(why: Exhausted, s: VoicemailDiversion['settings']): DiversionReason | undefined {
+  if (why.ringTimedOut) return s.onNoAnswer ? 'no-answer' : undefined;
+  const status = why.best?.status ?? 408;
+  if (BUSY.has(status)) return s.onBusy ? 'user-busy' : undefined;
+  if (status === 408 && why.rang) return s.onNoAnswer ? 'no-answer' : undefined; // rang until it gave up
+  if (UNAVAILABLE.has(status)) return s.onUnavailable ? 'unavailable' : undefined;
+  return undefined;
 }
 
 /**

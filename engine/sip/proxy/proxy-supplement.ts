@@ -33,8 +33,16 @@ export interface ProxySupplement {
   onResponse?(res: SipResponse, req: SipRequest, ctx: ProxiedRequestContext): void | Promise<void>;
   /** An ACK for a 2xx passing through (end to end); it may carry the SDP answer of a late offer. */
   onAck?(ack: SipRequest, ctx: ProxiedRequestContext): void | Promise<void>;
+  /** The call goes somewhere other than the number dialled (voicemail after no answer …). Watch only. */
+  onDiverted?(req: SipRequest, ctx: ProxiedRequestContext, diversion: Diversion): void;
   /** The proxy answered a request itself without forwarding it (404, 480, 416 …). Watch only. */
   onLocalResponse?(res: SipResponse, req: SipRequest, ctx: ProxiedRequestContext): void;
+}
+
+/** Where a call went instead of the number dialled, and why (an RFC 5806 reason). */
+export interface Diversion {
+  service: 'voicemail';
+  reason: string;
 }
 
 /** Runs the supplements' hooks in order. */
@@ -55,6 +63,10 @@ export class SupplementChain {
 
   async ack(ack: SipRequest, ctx: ProxiedRequestContext): Promise<void> {
     for (const s of this.supplements) if (s.onAck) await s.onAck(ack, ctx);
+  }
+
+  diverted(req: SipRequest, ctx: ProxiedRequestContext, diversion: Diversion): void {
+    for (const s of this.supplements) s.onDiverted?.(req, ctx, diversion);
   }
 
   localResponse(res: SipResponse, req: SipRequest, ctx: ProxiedRequestContext): void {

@@ -21,7 +21,22 @@ interface Branch {
   final: SipResponse | undefined;
   cancelPending: boolean;
   cancelled: boolean;
+  /**
+   * Given up on by the ring timer before it sent anything we could CANCEL: it no longer holds the
+   * response back (a dead phone would otherwise keep the caller waiting for Timer B, 32 s).
+   */
+  abandoned: boolean;
   timerC: NodeJS.Timeout | undefined;
+}
+
+/** Why every branch failed, as the diversion hook sees it. */
+export interface Exhausted {
+  /** The best final response (§16.7 step 6), before any mapping; undefined if there was none. */
+  best: SipResponse | undefined;
+  /** The ring timer ended the search: nobody answered in time. */
+  ringTimedOut: boolean;
+  /** Whether any branch rang (sent a provisional response other than 100). */
+  rang: boolean;
 }
 
 /**
@@ -35,6 +50,16 @@ export class ResponseContext implements ClientTransactionUser {
   private answered = false;
   private cancelled = false;
   private sentFinal = false;
+  private ringTimer: NodeJS.Timeout | undefined;
+  private ringTimedOut = false;
+  private rang = false;
+  private diverted = false;
+  /**
+   * Runs once, when every branch failed and the caller did not cancel: the place to try somewhere else
+   * (serial forking to voicemail). It returns true after adding new branches; the search then goes on
+   * and the failures so far are forgotten. Otherwise the best response goes back as usual.
+   */
+  onExhausted: ((why: Exhausted) => boolean) | undefined;
   onFinished: ((final: SipResponse | undefined) => void) | undefined;
   /**
    * Runs before each response goes back to the caller (the proxy's supplements: media anchoring, call
@@ -63,8 +88,37 @@ export class ResponseContext implements ClientTransactionUser {
       final: undefined,
       cancelPending: false,
       cancelled: false,
+      abandoned: false,
       timerC: undefined,
     });
+  }
+
+  /**
+   * The ring time: when nobody has answered after `ms`, every branch is cancelled (Reason: no answer)
+   * and, with every branch done, onExhausted hears `ringTimedOut`.
+   */
+  startRingTimer(ms: number): void {
+    this.stopRingTimer();
+    this.ringTimer = setTimeout(() => {
+      this.ringTimer = undefined;
+      if (this.answered || this.cancelled || this.sentFinal || this.diverted) return;
+      this.ringTimedOut = true;
+      for (const b of this.branches.values()) {
+        if (b.final || b.cancelled) continue;
+        if (b.provisional) this.sendCancel(b, 'SIP;cause=480;text="No answer"');
+        else {
+          b.cancelPending = true;
+          b.abandoned = true;
+        }
+      }
+      this.checkDone();
+    }, ms);
+    this.ringTimer.unref?.();
+  }
+
+  private stopRingTimer(): void {
+    if (this.ringTimer) clearTimeout(this.ringTimer);
+    this.ringTimer = undefined;
   }
 
   get branchCount(): number {
@@ -81,6 +135,7 @@ export class ResponseContext implements ClientTransactionUser {
         if (branch.cancelPending) this.sendCancel(branch); // §9.1: CANCEL waits for a provisional response
       }
       if (this.isInvite) this.armTimerC(branch);
+      if (res.status !== 100) this.rang = true;
       // §16.7 step 5: provisional responses other than 100 are forwarded immediately.
       if (res.status !== 100 && !this.answered && !this.sentFinal) this.forward(forwarded);
       return;
@@ -91,12 +146,14 @@ export class ResponseContext implements ClientTransactionUser {
       branch.final = res;
       this.answered = true;
       this.sentFinal = true;
+      this.stopRingTimer();
       this.forward(forwarded);
       if (this.isInvite) this.cancelOthers(branch, 'SIP;cause=200;text="Call completed elsewhere"');
       this.checkDone();
       return;
     }
     branch.final = res;
+    if (branch.abandoned) return; // its answer came too late to matter
     this.finals.push(forwarded);
     if (res.status >= 600 && this.isInvite) this.cancelOthers(branch, undefined); // §16.7 step 5: 6xx ends the search
     this.checkDone();
@@ -117,6 +174,7 @@ export class ResponseContext implements ClientTransactionUser {
     this.clearTimerC(branch);
     const res = makeResponse(this.server.request, status, reason);
     branch.final = res;
+    if (branch.abandoned) return;
     this.finals.push(res);
     this.checkDone();
   }
@@ -125,6 +183,7 @@ export class ResponseContext implements ClientTransactionUser {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
+    this.stopRingTimer();
     this.cancelOthers(undefined, undefined);
     this.checkDone();
   }
@@ -179,8 +238,27 @@ export class ResponseContext implements ClientTransactionUser {
   }
 
   private checkDone(): void {
-    for (const b of this.branches.values()) if (!b.final) return;
+    for (const b of this.branches.values()) if (!b.final && !b.abandoned) return;
+    if (!this.sentFinal && !this.cancelled && !this.diverted && this.onExhausted) {
+      this.diverted = true;
+      this.stopRingTimer();
+      const why = { best: pickBest(this.finals), ringTimedOut: this.ringTimedOut, rang: this.rang };
+      let goesOn = false;
+      try {
+        goesOn = this.onExhausted(why);
+      } catch (err) {
+        this.log.error('diversion failed; answering the caller with the failure', {
+          callId: this.server.request.headers.get('Call-ID'),
+          err,
+        });
+      }
+      if (goesOn) {
+        this.finals = [];
+        return;
+      }
+    }
     if (!this.sentFinal) {
+      this.stopRingTimer();
       this.sentFinal = true;
       let best = pickBest(this.finals);
       if (this.cancelled) best = best?.status === 487 ? best : makeResponse(this.server.request, 487);
