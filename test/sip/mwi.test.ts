@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
-import { freePort } from '../support/ports.js';
 import { sleep, SipPhone, tagOf, type SipMessage } from '../support/sip-phone.js';
 import { leaveVoicemail } from '../support/voicemail-caller.js';
 
@@ -18,6 +17,8 @@ interface MessageView {
 
 const USERS = ['201', '202', '203', '205', '206', '207'];
 const secret = (ext: string): string => `Secret-${ext}x`;
+/** Leaves the messages (dialling *<extension> through the proxy). */
+const CALLER = { user: '290', password: secret('290') };
 
 /** The three lines of an application/simple-message-summary body. */
 function summary(n: SipMessage): { waiting: string; account: string; voice: string } {
@@ -32,16 +33,12 @@ function summary(n: SipMessage): { waiting: string; account: string; voice: stri
 
 describe('message-waiting indication in the running service', () => {
   let engine: RunningEngine;
-  let appsPort: number;
   const base = 30000 + 2 * Math.floor(Math.random() * 1300);
   const phones: SipPhone[] = [];
 
   before(async () => {
-    appsPort = await freePort();
     engine = await startEngine({
       args: [
-        '--apps-sip-port',
-        String(appsPort),
         '--apps-rtp-ports',
         `${base}-${base + 19}`,
         '--qualify-interval',
@@ -51,7 +48,7 @@ describe('message-waiting indication in the running service', () => {
         '2',
       ],
     });
-    for (const ext of USERS) {
+    for (const ext of [...USERS, CALLER.user]) {
       const r = await engine.api('POST', '/api/users', {
         extension: ext,
         name: `User ${ext}`,
@@ -132,7 +129,7 @@ describe('message-waiting indication in the running service', () => {
       voice: '0/0 (0/0)',
     });
 
-    await leaveVoicemail(appsPort, '201');
+    await leaveVoicemail(engine.sipPort, CALLER, '201');
     const waiting = await notifyIn(p, dialog.callId, 5000);
     p.respond(waiting, 200, 'OK');
     assert.equal(summary(waiting).waiting, 'yes');
@@ -250,6 +247,26 @@ describe('message-waiting indication in the running service', () => {
     assert.match(noEvent.response.reason, /Event/);
   });
 
+  it('keeps at most 10 subscriptions per mailbox: the 11th ends the oldest', async () => {
+    const p = await phone('207');
+    const dialogs: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const { response, dialog } = await p.subscribe('207', 'message-summary', ['Expires: 600']);
+      assert.equal(response.status, 200);
+      assert.ok(dialog);
+      dialogs.push(dialog.callId);
+      p.respond(await notifyIn(p, dialog.callId), 200, 'OK');
+    }
+    const end = await notifyIn(p, dialogs[0]!);
+    p.respond(end, 200, 'OK');
+    assert.equal(end.header('subscription-state'), 'terminated;reason=timeout');
+    assert.equal(
+      await p.maybe((m) => fresh(m) && m.callId !== dialogs[0], 500),
+      undefined,
+      'the others stay',
+    );
+  });
+
   it('takes a SUBSCRIBE to the voicemail number (Yealink subscribe_mwi_to_vm) as one to the own box', async () => {
     const p = await phone('202');
     const { response, dialog } = await p.subscribe('*97', 'message-summary', ['Expires: 60']);
@@ -283,7 +300,7 @@ describe('message-waiting indication in the running service', () => {
     await p.register();
     assert.equal(await unsolicited(p, 2000), undefined, 'an empty mailbox: nothing when it registers');
 
-    await leaveVoicemail(appsPort, '203');
+    await leaveVoicemail(engine.sipPort, CALLER, '203');
     const yes = await unsolicited(p, 5000);
     assert.ok(yes, 'a NOTIFY when a message is left');
     p.respond(yes, 200, 'OK');

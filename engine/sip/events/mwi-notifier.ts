@@ -34,6 +34,8 @@ export interface MwiNotifierDeps {
   options: SubscriptionOptions;
   log: Logger;
   userAgent: string;
+  /** Subscriptions kept per mailbox (default 10); a new one past this ends the oldest. */
+  maxPerMailbox?: number;
 }
 
 const ALLOW_EVENTS: HeaderEntry = { name: 'Allow-Events', value: MESSAGE_SUMMARY };
@@ -121,9 +123,16 @@ export class MwiNotifier implements LocalEventServer {
       this.sendNotify(sub, 'terminated;reason=timeout');
       return;
     }
-    this.byDialog.set(key, sub);
+    // A phone that reboots without unsubscribing (or one that subscribes in a loop) leaves subscriptions
+    // behind: past the limit the oldest goes, so their number stays bounded whatever a phone does.
+    const existing = this.byMailbox.get(username);
+    if (existing && existing.size >= (this.d.maxPerMailbox ?? 10)) {
+      const oldest = existing.values().next().value;
+      if (oldest) this.end(oldest, 'timeout', 'too many subscriptions to the mailbox');
+    }
     let set = this.byMailbox.get(username);
     if (!set) this.byMailbox.set(username, (set = new Set()));
+    this.byDialog.set(key, sub);
     set.add(sub);
     this.arm(sub, granted.seconds);
     this.d.log.info('message-waiting subscription started', {
