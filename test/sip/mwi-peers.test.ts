@@ -1,8 +1,9 @@
 // Message-waiting with real SIP software as the phone. sipp registers, subscribes to its mailbox for
 // message-summary (digest challenges answered) and checks every NOTIFY body with regular expressions: "no"
 // at once, "yes" 1/0 after a message is left, "no" 0/1 after it is marked heard over the API, terminated
-// after it unsubscribes — over UDP, and over TCP where the NOTIFYs must use the phone's connection. baresip (Debian's baresip-core with its mwi module) subscribes by itself after
-// registering and prints each message summary it is sent.
+// after it unsubscribes — over UDP, and over TCP where the NOTIFYs must use the phone's connection.
+// baresip (Debian's baresip-core with its mwi module) subscribes by itself after registering and prints
+// each message summary it is sent.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
