@@ -37,6 +37,7 @@ import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { echoTest } from './media/apps/echo-test.js';
 import { MediaEndpoint } from './media/apps/media-endpoint.js';
+import { mailboxApp } from './media/apps/mailbox-app.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
 import { VoicemailBoxes } from './media/apps/voicemail-boxes.js';
 import { VoicemailRepository } from './store/voicemail-repository.js';
@@ -341,6 +342,11 @@ export class Engine {
       if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
     });
     this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
+    // The mailbox by phone: sip:mailbox+<extension>@… (*97, the caller's own box) or sip:mailbox@… (*98).
+    this.apps.addApplication(
+      'mailbox',
+      mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog),
+    );
     this.provisioning = new ProvisioningService(
       {
         dataDir: config.dataDir,
