@@ -26,6 +26,7 @@ import { ProxyCore } from './sip/proxy/proxy-core.js';
 import { Qualifier } from './sip/registrar/qualify.js';
 import { Registrar } from './sip/registrar/registrar.js';
 import { DialPlan } from './sip/routing/dial-plan.js';
+import { MessageWaiting } from './sip/events/message-waiting.js';
 import { SipServer } from './sip/sip-server.js';
 import { CallTracker } from './sip/calls/call-tracker.js';
 import type { Call } from './sip/calls/call-record.js';
@@ -70,6 +71,8 @@ export interface CallView {
   media: CallMediaStats['streams'] | null;
 }
 export const VERSION = '0.1.0';
+/** What phones dial for their messages: their voicemail key, and the message-waiting `Message-Account`. */
+export const VOICEMAIL_NUMBER = '*97';
 
 /**
  * The whole engine, wired: store → directory → SIP stack (transport → transactions → registrar / proxy)
@@ -99,6 +102,8 @@ export class Engine {
   /** When each user's calls go to voicemail (ring time, busy, unavailable). */
   readonly voicemailSettings: VoicemailSettingsRepository;
   readonly provisioning: ProvisioningService;
+  /** Message-waiting lamps: message-summary subscriptions and unsolicited NOTIFYs to registered phones. */
+  readonly mwi: MessageWaiting;
   private readonly settings: SettingsStore;
   private readonly cdr: CdrRepository;
   private readonly startedAt = Date.now();
@@ -252,6 +257,27 @@ export class Engine {
       log: logRoot.logger('sip.proxy'),
       supplements,
     });
+    // The lamps: counts come from the mailboxes (made below, read only once messages change or phones ask).
+    this.mwi = new MessageWaiting({
+      transactions: this.transactions,
+      local,
+      counts: (mailbox) => {
+        const c = this.voicemail.counts(mailbox);
+        return { newMessages: c.unheard, oldMessages: c.heard };
+      },
+      hasMailbox: (ext) => this.directory.get(ext) !== undefined,
+      bindings: (ext) => this.location.lookup(ext),
+      resolve: (flow, target) => (this.transport.connectionOpen(flow) ? flow : resolveNextHop(target, hop)),
+      voicemailNumber: VOICEMAIL_NUMBER,
+      options: {
+        minExpires: config.minExpires,
+        maxExpires: config.maxExpires,
+        defaultExpires: config.defaultExpires,
+      },
+      log: logRoot.logger('sip.mwi'),
+      userAgent: `${PRODUCT}/${VERSION}`,
+    });
+    this.location.onChange((c) => this.mwi.locationChanged(c));
     this.sip = new SipServer({
       transactions: this.transactions,
       registrar,
@@ -261,6 +287,7 @@ export class Engine {
       local,
       log: logRoot.logger('sip.core'),
       userAgent: `${PRODUCT}/${VERSION}`,
+      events: this.mwi.subscriptions,
     });
     this.qualifier = new Qualifier(
       this.location,
@@ -277,7 +304,10 @@ export class Engine {
     });
     // Deleting a user removes their registrations.
     this.directory.onChange((ev) => {
-      if (ev.kind === 'deleted') this.location.removeAll(ev.user.extension);
+      if (ev.kind === 'deleted') {
+        this.location.removeAll(ev.user.extension);
+        this.mwi.userDeleted(ev.user.extension);
+      }
       this.events.notify('users');
       this.events.notify('status');
     });
@@ -311,6 +341,7 @@ export class Engine {
       vmLog,
     );
     this.voicemail.recover();
+    this.voicemail.onChange((mailbox) => this.mwi.mailboxChanged(mailbox));
     // A deleted user's mailbox goes with them: messages, greeting and settings.
     this.directory.onChange((ev) => {
       if (ev.kind !== 'deleted') return;
@@ -366,7 +397,7 @@ export class Engine {
         pnpPort: config.pnpPort,
         windowMinutes: config.provWindow,
         timeZone: config.timeZone,
-        voicemailNumber: '*97',
+        voicemailNumber: VOICEMAIL_NUMBER,
         ntpServer: 'pool.ntp.org',
         userAgent: `${PRODUCT}/${VERSION}`,
       },
@@ -546,6 +577,7 @@ export class Engine {
     this.up = false;
     this.qualifier.stop();
     this.overload.stop();
+    this.mwi.close();
     await this.apps.stop();
     this.transactions.shutdown();
     // Let the 503s of open transactions leave before the sockets close.

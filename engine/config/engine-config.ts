@@ -247,13 +247,13 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: 'min-expires',
     key: 'minExpires',
     kind: 'int',
-    help: 'shortest registration accepted, seconds (default 60)',
+    help: 'shortest registration or message-waiting subscription accepted, seconds (default 60)',
   },
   {
     flag: 'max-expires',
     key: 'maxExpires',
     kind: 'int',
-    help: 'longest registration granted, seconds (default 3600)',
+    help: 'longest registration or message-waiting subscription granted, seconds (default 3600)',
   },
 ];
 

@@ -2,6 +2,7 @@ import type { Logger } from '../log/index.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 import type { DigestAuthenticator } from './auth/digest-authenticator.js';
 import type { LocalAddresses } from './core/local-addresses.js';
+import type { LocalEventServer } from './events/local-event-server.js';
 import { makeResponse } from './core/make-response.js';
 import type { SipRequest, SipResponse } from './message/sip-message.js';
 import { parseUri, uriUserDecoded } from './message/uri.js';
@@ -44,6 +45,8 @@ export interface SipServerDeps {
   local: LocalAddresses;
   log: Logger;
   userAgent: string;
+  /** Event packages the server answers itself (message-waiting), asked before the proxy core. */
+  events?: LocalEventServer;
 }
 
 export interface SipServerStats {
@@ -55,7 +58,7 @@ export interface SipServerStats {
 /**
  * The message path above the transaction layer: security filtering, validation that depends on the
  * element's role, authentication (once, for every application), then dispatch to the registrar, the
- * OPTIONS responder or the proxy core. The applications never see an unauthenticated out-of-dialog request.
+ * OPTIONS responder, the event packages served here (message-waiting) or the proxy core. The applications never see an unauthenticated out-of-dialog request.
  */
 export class SipServer implements TransactionLayerUser {
   readonly stats: SipServerStats = { requests: 0, blockedDropped: 0, authFailures: 0 };
@@ -127,7 +130,10 @@ export class SipServer implements TransactionLayerUser {
       return;
     }
     if (inDialog) {
-      this.d.proxy.handleRequest(tx);
+      // Dialogs the server itself is an end of (subscriptions) come before the proxy core, which would
+      // answer 481 to an in-dialog request addressed to us without a Route.
+      if (this.d.events?.ownsDialog(req)) this.d.events.handleInDialog(tx);
+      else this.d.proxy.handleRequest(tx);
       return;
     }
     this.authenticated(tx, true, (username) => {
@@ -136,6 +142,10 @@ export class SipServer implements TransactionLayerUser {
       const fromUri = from ? parseUri(from.uri) : null;
       if (!fromUri || uriUserDecoded(fromUri) !== username) {
         tx.respond(makeResponse(req, 403, 'Forbidden - From Does Not Match The Authenticated Extension'));
+        return;
+      }
+      if (req.method === 'SUBSCRIBE' && this.d.events?.takesSubscribe(req)) {
+        this.d.events.handleSubscribe(tx, username);
         return;
       }
       this.consumeCredentials(req);

@@ -484,6 +484,76 @@ export class SipPhone {
     return new OutgoingCall(this, callId, fromTag, to, requestUri, second);
   }
 
+  /**
+   * An out-of-dialog request other than INVITE (SUBSCRIBE, MESSAGE …) to `sip:<to>@pbx`, answering a 407 with
+   * credentials (no ACK: non-INVITE). Resolves with the request as last sent and its final response.
+   */
+  async request(
+    method: string,
+    to: string,
+    headers: string[] = [],
+    ms = 3000,
+  ): Promise<{ request: SipMessage; response: SipMessage }> {
+    const callId = `${randomId()}@${LOOPBACK}`;
+    const fromTag = randomId();
+    const requestUri = to.startsWith('sip:') ? to : `sip:${to}@${this.pbxHost}:${this.opts.pbxPort}`;
+    const send = (cseq: number, auth?: string): SipMessage =>
+      this.sendRaw(
+        [
+          `${method} ${requestUri} SIP/2.0`,
+          this.via(),
+          'Max-Forwards: 70',
+          `From: <sip:${this.user}@${this.pbxHost}>;tag=${fromTag}`,
+          `To: <${requestUri}>`,
+          `Call-ID: ${callId}`,
+          `CSeq: ${cseq} ${method}`,
+          `Contact: ${this.contact}`,
+          ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
+          ...headers,
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    const final = (cseq: number): Promise<SipMessage> =>
+      this.waitFor(
+        `a final response to ${method} ${cseq} of ${callId}`,
+        (m) => !m.isRequest && m.callId === callId && m.cseq === cseq && m.status >= 200,
+        ms,
+      );
+    const first = send(1);
+    const r1 = await final(1);
+    if (r1.status !== 407) return { request: first, response: r1 };
+    this.proxyChallenge = r1.header('proxy-authenticate')!;
+    this.nonceCount = 0;
+    const second = send(2, this.authorization(this.proxyChallenge, method, requestUri));
+    return { request: second, response: await final(2) };
+  }
+
+  /**
+   * SUBSCRIBE to `to` for `event`; on a 2xx also the dialog (RFC 6665 §4.1.2), whose in-dialog requests
+   * (refresh, unsubscribe) go out with sendInDialog().
+   */
+  async subscribe(
+    to: string,
+    event: string,
+    headers: string[] = [],
+  ): Promise<{ response: SipMessage; dialog: Dialog | undefined }> {
+    const { request, response } = await this.request('SUBSCRIBE', to, [`Event: ${event}`, ...headers]);
+    if (response.status >= 300) return { response, dialog: undefined };
+    return {
+      response,
+      dialog: {
+        callId: request.callId,
+        local: request.header('from')!,
+        remote: response.header('to')!,
+        remoteTarget: uriOf(response.header('contact') ?? request.uri),
+        routeSet: response.headerAll('record-route').reverse(),
+        localCSeq: request.cseq,
+      },
+    };
+  }
+
   /** The next INVITE that starts a call (no To tag), optionally of one Call-ID. */
   async incoming(callId?: string, ms = 3000): Promise<IncomingCall> {
     const inv = await this.waitFor(
@@ -587,7 +657,9 @@ export class SipPhone {
         `To: ${d.remote}`,
         `Call-ID: ${d.callId}`,
         `CSeq: ${cseq} ${method}`,
-        ...(method === 'INVITE' || method === 'UPDATE' ? [`Contact: ${this.contact}`] : []),
+        ...(method === 'INVITE' || method === 'UPDATE' || method === 'SUBSCRIBE'
+          ? [`Contact: ${this.contact}`]
+          : []),
         ...(opts.headers ?? []),
         ...bodyHeaders(opts.body, opts.contentType),
       ].join('\r\n'),

@@ -17,11 +17,47 @@ import { encodeWav, parseWav } from '../audio/wav-file.js';
  * start-up finishes such rows from their file and drops rows whose file is gone.
  */
 export class VoicemailBoxes {
+  private readonly listeners = new Set<(mailbox: string) => void>();
+  /** Unheard/heard counts per mailbox, read once from the table and dropped at each change of the box. */
+  private readonly countCache = new Map<string, MailboxCounts>();
+
   constructor(
     private readonly repo: VoicemailRepository,
     readonly root: string,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Hears of every change of a mailbox's messages (one finished, heard or unheard, deleted): the
+   * message-waiting lamps follow them. Returns the function that stops listening.
+   */
+  onChange(listener: (mailbox: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Finished messages not heard yet and heard ones, from memory after the first look at the box. */
+  counts(mailbox: string): MailboxCounts {
+    let c = this.countCache.get(mailbox);
+    if (!c) {
+      const list = this.list(mailbox);
+      const heard = list.filter((m) => m.heard).length;
+      c = { unheard: list.length - heard, heard };
+      this.countCache.set(mailbox, c);
+    }
+    return c;
+  }
+
+  private changed(mailbox: string): void {
+    this.countCache.delete(mailbox);
+    for (const l of this.listeners) {
+      try {
+        l(mailbox);
+      } catch (err) {
+        this.log.error('a voicemail change listener failed', { mailbox, err });
+      }
+    }
+  }
 
   dir(mailbox: string): string {
     return path.join(this.root, safeName(mailbox));
@@ -50,6 +86,8 @@ export class VoicemailBoxes {
 
   finish(id: number, seconds: number): void {
     this.repo.finish(id, seconds);
+    const m = this.repo.get(id);
+    if (m) this.changed(m.mailbox);
   }
 
   /**
@@ -75,6 +113,7 @@ export class VoicemailBoxes {
       const wav = parseWav(buf);
       fs.writeFileSync(file, encodeWav(wav.samples, wav.sampleRate));
       this.repo.finish(m.id, wav.samples.length / wav.sampleRate);
+      this.changed(m.mailbox);
       return true;
     } catch (err) {
       this.log.warn('an interrupted voicemail recording is unreadable: dropped', { id: m.id, file, err });
@@ -106,6 +145,7 @@ export class VoicemailBoxes {
   setHeard(mailbox: string, id: number, heard: boolean): VoicemailMessage | undefined {
     if (!this.get(mailbox, id)) return undefined;
     this.repo.setHeard(id, heard);
+    this.changed(mailbox);
     return this.repo.get(id);
   }
 
@@ -115,6 +155,7 @@ export class VoicemailBoxes {
     if (!m || m.mailbox !== mailbox) return false;
     this.repo.delete(id);
     fs.rmSync(this.fileOf(m), { force: true });
+    this.changed(mailbox);
     return true;
   }
 
@@ -163,6 +204,7 @@ export class VoicemailBoxes {
     const messages = this.repo.list(mailbox);
     for (const m of messages) this.repo.delete(m.id);
     fs.rmSync(this.dir(mailbox), { recursive: true, force: true });
+    this.countCache.delete(mailbox);
     return messages.length;
   }
 
@@ -191,9 +233,16 @@ export class VoicemailBoxes {
       if (this.finishFromFile(m.id)) recovered++;
       else dropped++;
     }
+    this.countCache.clear();
     if (dropped || recovered) this.log.info('voicemail checked at start-up', { dropped, recovered });
     return { dropped, recovered };
   }
+}
+
+/** A mailbox's finished messages: not heard yet, and heard. */
+export interface MailboxCounts {
+  unheard: number;
+  heard: number;
 }
 
 /** An extension as a folder name: digits and letters only (extensions are validated; this is a guard). */
