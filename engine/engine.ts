@@ -296,11 +296,8 @@ export class Engine {
     // Voicemail: sip:voicemail+<extension>@… leaves a message in that user's mailbox.
     const vmLog = logRoot.logger('voicemail');
     const hasMailbox = (ext: string): boolean => this.directory.get(ext) !== undefined;
-    this.voicemail = new VoicemailBoxes(
-      new VoicemailRepository(this.db),
-      path.join(config.dataDir, 'voicemail'),
-      vmLog,
-    );
+    const vmRepo = new VoicemailRepository(this.db);
+    this.voicemail = new VoicemailBoxes(vmRepo, path.join(config.dataDir, 'voicemail'), vmLog);
     this.voicemail.recover();
     // A deleted user's mailbox goes with them: messages, greeting and settings.
     this.directory.onChange((ev) => {
@@ -309,7 +306,16 @@ export class Engine {
       this.voicemailSettings.delete(ev.user.extension);
       if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
     });
-    this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
+    const leaveMessage = voicemailApp(this.voicemail, { hasMailbox }, vmLog);
+    // The console's voicemail page follows new messages: told when a caller's visit ends (a message left,
+    // or one too short and discarded). The API's own changes notify from the routes.
+    this.apps.addApplication('voicemail', async (call) => {
+      try {
+        await leaveMessage(call);
+      } finally {
+        this.events.notify('voicemail');
+      }
+    });
     this.provisioning = new ProvisioningService(
       {
         dataDir: config.dataDir,
@@ -362,7 +368,8 @@ export class Engine {
         preview: (mac) => this.provisioning.files.preview(mac),
         info: () => this.provisioning.info(),
       },
-      voicemail: { boxes: this.voicemail, hasMailbox },
+      voicemail: { boxes: this.voicemail, hasMailbox, changed: () => this.events.notify('voicemail') },
+      voicemailSummary: { users: () => this.directory.list(), counts: () => vmRepo.counts() },
       voicemailSettings: {
         get: (e) => this.voicemailSettings.get(e),
         set: (e, v) => this.voicemailSettings.set(e, v),

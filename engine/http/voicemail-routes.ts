@@ -9,6 +9,8 @@ import type { Route } from './route.js';
 export interface VoicemailApi {
   boxes: VoicemailBoxes;
   hasMailbox(extension: string): boolean;
+  /** Told after the API changed a mailbox (heard, deleted): the console's live view follows. */
+  changed?(extension: string): void;
 }
 
 /** A message as the API shows it. */
@@ -68,7 +70,9 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
         const m = message(params);
         if (typeof json.heard !== 'boolean')
           throw ApiErrors.invalidField('heard', 'heard must be true or false');
-        return jsonResponse(200, view(api.boxes.setHeard(m.mailbox, m.id, json.heard)!));
+        const saved = view(api.boxes.setHeard(m.mailbox, m.id, json.heard)!);
+        api.changed?.(m.mailbox);
+        return jsonResponse(200, saved);
       },
     },
     {
@@ -77,6 +81,7 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
       handle: ({ params, log }) => {
         const m = message(params);
         api.boxes.delete(m.mailbox, m.id);
+        api.changed?.(m.mailbox);
         log.info('voicemail deleted', { extension: m.mailbox, id: m.id });
         return noContent();
       },
