@@ -3,6 +3,9 @@
 import type { CallView } from '../../engine/engine.js';
 import type { RegistrationView } from '../../engine/http/api-sources.js';
 import type { UserJson } from '../../engine/http/user-json.js';
+import type { VoicemailView } from '../../engine/http/voicemail-routes.js';
+import type { MailboxSummary as EngineMailboxSummary } from '../../engine/http/voicemail-summary-routes.js';
+import type { VoicemailSettings as EngineVoicemailSettings } from '../../engine/store/voicemail-settings-repository.js';
 import type { LoggedProblem } from '../../engine/log/index.js';
 import type { CallMediaStats } from '../../engine/media/relay-driver.js';
 import type { TracedMessage as EngineTracedMessage } from '../../engine/sip/trace/call-trace.js';
@@ -140,6 +143,12 @@ export type PhoneSummary = PhoneView;
 export type PhoneDetail = PhoneDetailView;
 export type PhoneConfigPreview = EnginePhoneConfigPreview;
 export type ProvisioningInfo = EngineProvisioningInfo;
+/** A message in `GET /api/voicemail/:extension`, newest first. */
+export type VoicemailMessage = VoicemailView;
+/** A mailbox in `GET /api/voicemail`: its owner and how many messages, how many new. */
+export type MailboxSummary = EngineMailboxSummary;
+/** `GET/PUT /api/voicemail/:extension/settings`: when that user's calls go to voicemail. */
+export type VoicemailSettings = EngineVoicemailSettings & { extension: string };
 
 export interface SessionState {
   authenticated: boolean;

@@ -1,0 +1,443 @@
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import {
+  ApiFailure,
+  del,
+  put,
+  type MailboxSummary,
+  type User,
+  type VoicemailMessage,
+  type VoicemailSettings,
+} from '../api';
+import { Dialog, Empty, Field, Link, Notice, PageHeader } from '../components';
+import { formatDateTime, formatDuration, formatRelative } from '../format';
+import { useLive, useNow } from '../live';
+import { capitalise } from './Login';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Everyone's mailbox with how many messages wait in it; a name opens that mailbox. */
+export function Voicemail() {
+  const boxes = useLive<MailboxSummary[]>('/api/voicemail', ['voicemail', 'users']);
+  const list = boxes.data ?? [];
+  const waiting = list.reduce((n, b) => n + b.unheard, 0);
+  return (
+    <>
+      <PageHeader
+        title="Voicemail"
+        intro={
+          <>
+            Messages callers left when nobody answered. Every user has a mailbox. Open one to listen to its
+            messages, and to choose when that person&rsquo;s calls go to voicemail. Anyone can also leave a
+            message without ringing the phone by dialling * and the extension (for example *201).
+          </>
+        }
+      />
+      {boxes.error ? <Notice kind="error">{boxes.error}</Notice> : null}
+      {boxes.data && list.length === 0 ? (
+        <Empty>
+          No mailboxes yet: each user gets one. <Link to="/users">Add users</Link> first.
+        </Empty>
+      ) : (
+        <>
+          <p className="muted" role="status">
+            {boxes.data
+              ? waiting === 0
+                ? 'No new messages.'
+                : `${plural(waiting, 'new message')} in all.`
+              : ''}
+          </p>
+          <table className="table" data-testid="mailboxes-table">
+            <thead>
+              <tr>
+                <th scope="col">Extension</th>
+                <th scope="col">Name</th>
+                <th scope="col">New</th>
+                <th scope="col">All messages</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((b) => (
+                <tr key={b.extension}>
+                  <td className="mono">{b.extension}</td>
+                  <td className="wrap">
+                    <Link to={`/voicemail/${encodeURIComponent(b.extension)}`}>
+                      {b.name}
+                      <span className="visually-hidden">&rsquo;s mailbox</span>
+                    </Link>
+                  </td>
+                  <td>
+                    {b.unheard > 0 ? (
+                      <span className="badge badge-new">{plural(b.unheard, 'new message')}</span>
+                    ) : (
+                      <span className="muted">none</span>
+                    )}
+                  </td>
+                  <td>{b.messages}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </>
+  );
+}
+
+/** "Alice Example (201)", or the number alone when the caller sent no name. */
+function callerText(m: VoicemailMessage): string {
+  const number = m.caller.trim();
+  if (m.callerName && number) return `${m.callerName} (${number})`;
+  return m.callerName || number || 'an unknown caller';
+}
+
+const audioUrl = (m: VoicemailMessage) => `/api/voicemail/${encodeURIComponent(m.extension)}/${m.id}/audio`;
+
+/** One person's mailbox: the messages (play, heard/new, download, delete) and when calls come here. */
+export function MailboxPage(props: { extension: string }) {
+  const ext = props.extension;
+  const base = `/api/voicemail/${encodeURIComponent(ext)}`;
+  const user = useLive<User>(`/api/users/${encodeURIComponent(ext)}`, ['users']);
+  const messages = useLive<VoicemailMessage[]>(base, ['voicemail', 'users']);
+  const now = useNow(30_000);
+  const [playing, setPlaying] = useState<VoicemailMessage | undefined>(undefined);
+  const [deleting, setDeleting] = useState<VoicemailMessage | undefined>(undefined);
+  const [message, setMessage] = useState<string | undefined>(undefined);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  const closeDelete = useCallback(() => setDeleting(undefined), []);
+
+  const list = messages.data ?? [];
+  const unheard = list.filter((m) => !m.heard).length;
+  // A message deleted elsewhere (by phone, another console) stops being offered in the player.
+  useEffect(() => {
+    if (playing && messages.data && !messages.data.some((m) => m.id === playing.id)) setPlaying(undefined);
+  }, [messages.data, playing]);
+
+  const act = (p: Promise<unknown>, done: string | undefined) =>
+    p.then(
+      () => {
+        setFailure(undefined);
+        if (done) setMessage(done);
+        messages.reload();
+      },
+      (e: unknown) => setFailure(e instanceof ApiFailure ? capitalise(e.message) : 'That did not work.'),
+    );
+  const setHeard = (m: VoicemailMessage, heard: boolean, done?: string) =>
+    act(put(`${base}/${m.id}`, { heard }), done);
+
+  const name = user.data?.name;
+  return (
+    <>
+      <PageHeader
+        title={name ? `Voicemail for ${name} (${ext})` : `Voicemail for ${ext}`}
+        intro={
+          <>
+            <Link to="/voicemail">← All mailboxes</Link>. Press Play to listen here; a message you play is
+            marked as heard. Callers reach this mailbox when {name ?? ext} does not take the call (see below),
+            or straight away by dialling *{ext}.
+          </>
+        }
+      />
+      {message ? <Notice kind="success">{message}</Notice> : null}
+      {failure ? <Notice kind="error">{failure}</Notice> : null}
+      {messages.error ? <Notice kind="error">{capitalise(messages.error)}</Notice> : null}
+      <section className="panel" aria-labelledby="messages-heading">
+        <h2 id="messages-heading">Messages</h2>
+        <p className="help" role="status" data-testid="message-count">
+          {messages.data
+            ? list.length === 0
+              ? 'No messages.'
+              : `${plural(list.length, 'message')}, ${unheard} new. Newest first.`
+            : 'Loading…'}
+        </p>
+        {playing ? (
+          <div className="player" data-testid="player">
+            <p id="player-caption">
+              Message from {callerText(playing)}, left {formatDateTime(playing.created)}
+            </p>
+            <audio
+              key={playing.id}
+              controls
+              autoPlay
+              preload="auto"
+              src={audioUrl(playing)}
+              aria-labelledby="player-caption"
+              onPlay={() => {
+                // Fetching the audio does not mark it heard on the server: playing it here does.
+                const m = list.find((x) => x.id === playing.id);
+                if (m && !m.heard) setHeard(m, true);
+              }}
+            />
+          </div>
+        ) : null}
+        {list.length > 0 ? (
+          <table className="table" data-testid="messages-table">
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">Left</th>
+                <th scope="col">Length</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((m) => {
+                const who = callerText(m);
+                return (
+                  <tr key={m.id} className={m.heard ? undefined : 'unheard'} data-message-id={m.id}>
+                    <td className="wrap">
+                      {m.callerName ? (
+                        <>
+                          {m.callerName}
+                          <div className="muted mono">{m.caller}</div>
+                        </>
+                      ) : (
+                        <span className="mono">{m.caller || 'unknown'}</span>
+                      )}
+                    </td>
+                    <td>
+                      {formatDateTime(m.created)}
+                      <div className="muted">{formatRelative(m.created, now)}</div>
+                    </td>
+                    <td>{formatDuration(m.seconds)}</td>
+                    <td>
+                      {m.heard ? (
+                        <span className="badge">heard</span>
+                      ) : (
+                        <span className="badge badge-new">new</span>
+                      )}
+                    </td>
+                    <td className="actions">
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => setPlaying(m)}
+                        aria-label={`Play the message from ${who}`}
+                      >
+                        Play
+                      </button>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        onClick={() => setHeard(m, !m.heard)}
+                        aria-label={`Mark the message from ${who} as ${m.heard ? 'new' : 'heard'}`}
+                      >
+                        {m.heard ? 'Mark as new' : 'Mark as heard'}
+                      </button>
+                      <a
+                        className="button secondary small"
+                        href={audioUrl(m)}
+                        download={`voicemail-${m.extension}-${m.id}.wav`}
+                        aria-label={`Download the message from ${who} (WAV file)`}
+                      >
+                        Download
+                      </a>
+                      <button
+                        type="button"
+                        className="danger small"
+                        onClick={() => setDeleting(m)}
+                        aria-label={`Delete the message from ${who}`}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+      {user.data ? <VoicemailSettingsForm extension={ext} name={user.data.name} /> : null}
+      {deleting ? (
+        <Dialog title="Delete this message?" onClose={closeDelete}>
+          <p>
+            The message from {callerText(deleting)}, left {formatDateTime(deleting.created)} (
+            {formatDuration(deleting.seconds)}), will be gone for good: it cannot be played again.
+          </p>
+          <div className="button-row">
+            <button type="button" className="secondary" onClick={closeDelete} data-autofocus="true">
+              Keep it
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                const m = deleting;
+                setDeleting(undefined);
+                if (playing?.id === m.id) setPlaying(undefined);
+                void act(del(`${base}/${m.id}`), `Deleted the message from ${callerText(m)}.`);
+              }}
+            >
+              Delete message
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </>
+  );
+}
+
+/** The settings' API names as the form calls them, so the engine's messages read as the page does. */
+const SETTING_LABELS: Record<string, string> = {
+  ringSeconds: 'Ring time',
+  onNoAnswer: '“Nobody answers”',
+  onBusy: '“The line is busy”',
+  onUnavailable: '“No phone is connected”',
+};
+
+function settingMessage(field: string, message: string): string {
+  const label = SETTING_LABELS[field];
+  return capitalise(label && message.startsWith(field) ? label + message.slice(field.length) : message);
+}
+
+type Flag = 'onNoAnswer' | 'onBusy' | 'onUnavailable';
+
+/** Ring time and the three cases that send a call to voicemail, saved with `PUT …/settings`. */
+function VoicemailSettingsForm(props: { extension: string; name: string }) {
+  const path = `/api/voicemail/${encodeURIComponent(props.extension)}/settings`;
+  const saved = useLive<VoicemailSettings>(path, []);
+  const [ring, setRing] = useState('');
+  const [flags, setFlags] = useState<Record<Flag, boolean>>({
+    onNoAnswer: true,
+    onBusy: true,
+    onUnavailable: true,
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const idBase = useId();
+
+  // The form starts from what is stored (and again after each save).
+  useEffect(() => {
+    const s = saved.data;
+    if (!s) return;
+    setRing(String(s.ringSeconds));
+    setFlags({ onNoAnswer: s.onNoAnswer, onBusy: s.onBusy, onUnavailable: s.onUnavailable });
+  }, [saved.data]);
+
+  const clear = (field: string) => {
+    setDone(undefined);
+    if (errors[field]) setErrors(({ [field]: _gone, ...rest }) => rest);
+  };
+
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    setErrors({});
+    setFailure(undefined);
+    setDone(undefined);
+    setBusy(true);
+    // The engine checks the range and says what is wrong by the field; a non-number goes as typed.
+    const r = ring.trim();
+    const ringSeconds: unknown = /^\d{1,6}$/.test(r) ? Number(r) : r;
+    put<VoicemailSettings>(path, { ringSeconds, ...flags }).then(
+      () => {
+        setBusy(false);
+        setDone('Saved. The next call uses these settings.');
+        saved.reload();
+      },
+      (e: unknown) => {
+        setBusy(false);
+        if (e instanceof ApiFailure && e.field && (e.field in SETTING_LABELS || e.field === 'extension'))
+          setErrors({ [e.field]: settingMessage(e.field, e.message) });
+        else setFailure(e instanceof ApiFailure ? capitalise(e.message) : 'Could not save.');
+      },
+    );
+  };
+
+  const first = props.name.split(/\s+/)[0] || props.extension;
+  const choices: { flag: Flag; label: string; help: string }[] = [
+    {
+      flag: 'onNoAnswer',
+      label: 'Nobody answers',
+      help: `The phone rang for the ring time above and ${first} did not pick up. Untick it and the phone rings until the caller gives up.`,
+    },
+    {
+      flag: 'onBusy',
+      label: 'The line is busy',
+      help: `${first} is on another call, or pressed the reject button. Untick it and the caller hears a busy tone.`,
+    },
+    {
+      flag: 'onUnavailable',
+      label: 'No phone is connected',
+      help: `${first}'s phone is switched off, unplugged or not set up yet. Untick it and the caller hears that the number cannot be reached.`,
+    },
+  ];
+
+  return (
+    <section className="panel" aria-labelledby="vm-settings-heading">
+      <h2 id="vm-settings-heading">When calls go to voicemail</h2>
+      <p className="help">
+        Calls to {props.extension} that are not answered can go to this mailbox, where the caller hears a
+        greeting and can leave a message. The defaults suit most people.
+      </p>
+      {saved.error ? <Notice kind="error">{capitalise(saved.error)}</Notice> : null}
+      <form onSubmit={submit} noValidate className="form" aria-label="Voicemail settings">
+        {failure ? <Notice kind="error">{failure}</Notice> : null}
+        <Field
+          label="Ring time (seconds)"
+          name="ringSeconds"
+          type="number"
+          inputMode="numeric"
+          value={ring}
+          onChange={(v) => {
+            setRing(v);
+            clear('ringSeconds');
+          }}
+          error={errors.ringSeconds}
+          help="How long the phone rings before voicemail answers: 5 to 300 seconds. The usual 20 seconds is about four rings."
+        />
+        <fieldset className="choices">
+          <legend>Send the call to voicemail when</legend>
+          {choices.map((c) => {
+            const helpId = `${idBase}-${c.flag}-help`;
+            const errorId = `${idBase}-${c.flag}-error`;
+            const error = errors[c.flag];
+            return (
+              <div key={c.flag} className={error ? 'field-invalid' : undefined}>
+                <label className="choice">
+                  <input
+                    type="checkbox"
+                    name={c.flag}
+                    checked={flags[c.flag]}
+                    onChange={(e) => {
+                      setFlags({ ...flags, [c.flag]: e.target.checked });
+                      clear(c.flag);
+                    }}
+                    aria-describedby={error ? `${helpId} ${errorId}` : helpId}
+                    aria-invalid={error ? true : undefined}
+                  />
+                  <span>
+                    <strong>{c.label}</strong>
+                    <span className="help" id={helpId}>
+                      {c.help}
+                    </span>
+                  </span>
+                </label>
+                {error ? (
+                  <p className="error-text" id={errorId} role="alert">
+                    {error}
+                  </p>
+                ) : null}
+              </div>
+            );
+          })}
+        </fieldset>
+        {errors.extension ? <Notice kind="error">{errors.extension}</Notice> : null}
+        <div className="button-row">
+          <button type="submit" disabled={busy || !saved.data}>
+            {busy ? 'Saving…' : 'Save voicemail settings'}
+          </button>
+          {done ? (
+            <span className="save-note" role="status">
+              {done}
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}
