@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import {
   ApiFailure,
   del,
+  get,
   put,
   type MailboxSummary,
   type User,
@@ -60,10 +61,7 @@ export function Voicemail() {
                 <tr key={b.extension}>
                   <td className="mono">{b.extension}</td>
                   <td className="wrap">
-                    <Link to={`/voicemail/${encodeURIComponent(b.extension)}`}>
-                      {b.name}
-                      <span className="visually-hidden">&rsquo;s mailbox</span>
-                    </Link>
+                    <Link to={`/voicemail/${encodeURIComponent(b.extension)}`}>{b.name}</Link>
                   </td>
                   <td>
                     {b.unheard > 0 ? (
@@ -83,11 +81,20 @@ export function Voicemail() {
   );
 }
 
-/** "Alice Example (201)", or the number alone when the caller sent no name. */
-function callerText(m: VoicemailMessage): string {
+/** Names of the office's own extensions: a colleague's message shows who it is even without a caller name. */
+type Names = ReadonlyMap<string, string>;
+
+/** The caller's name (as their phone sent it, or the directory's for a colleague), if known. */
+function callerName(m: VoicemailMessage, names: Names): string | undefined {
+  return m.callerName || names.get(m.caller.trim()) || undefined;
+}
+
+/** "Carol Caller (5101)", or the number alone when nobody knows the name. */
+function callerText(m: VoicemailMessage, names: Names): string {
   const number = m.caller.trim();
-  if (m.callerName && number) return `${m.callerName} (${number})`;
-  return m.callerName || number || 'an unknown caller';
+  const name = callerName(m, names);
+  if (name && number) return `${name} (${number})`;
+  return name || number || 'an unknown caller';
 }
 
 const audioUrl = (m: VoicemailMessage) => `/api/voicemail/${encodeURIComponent(m.extension)}/${m.id}/audio`;
@@ -96,9 +103,12 @@ const audioUrl = (m: VoicemailMessage) => `/api/voicemail/${encodeURIComponent(m
 export function MailboxPage(props: { extension: string }) {
   const ext = props.extension;
   const base = `/api/voicemail/${encodeURIComponent(ext)}`;
-  const user = useLive<User>(`/api/users/${encodeURIComponent(ext)}`, ['users']);
   const messages = useLive<VoicemailMessage[]>(base, ['voicemail', 'users']);
-  const now = useNow(30_000);
+  const users = useLive<User[]>('/api/users', ['users']);
+  const names: Names = new Map((users.data ?? []).map((u) => [u.extension, u.name]));
+  const user = users.data?.find((u) => u.extension === ext);
+  // Re-renders now and then so "2 minutes ago" keeps up.
+  useNow(30_000);
   const [playing, setPlaying] = useState<VoicemailMessage | undefined>(undefined);
   const [deleting, setDeleting] = useState<VoicemailMessage | undefined>(undefined);
   const [message, setMessage] = useState<string | undefined>(undefined);
@@ -124,7 +134,7 @@ export function MailboxPage(props: { extension: string }) {
   const setHeard = (m: VoicemailMessage, heard: boolean, done?: string) =>
     act(put(`${base}/${m.id}`, { heard }), done);
 
-  const name = user.data?.name;
+  const name = user?.name;
   return (
     <>
       <PageHeader
@@ -152,7 +162,7 @@ export function MailboxPage(props: { extension: string }) {
         {playing ? (
           <div className="player" data-testid="player">
             <p id="player-caption">
-              Message from {callerText(playing)}, left {formatDateTime(playing.created)}
+              Message from {callerText(playing, names)}, left {formatDateTime(playing.created)}
             </p>
             <audio
               key={playing.id}
@@ -184,13 +194,14 @@ export function MailboxPage(props: { extension: string }) {
             </thead>
             <tbody>
               {list.map((m) => {
-                const who = callerText(m);
+                const who = callerText(m, names);
+                const name = callerName(m, names);
                 return (
                   <tr key={m.id} className={m.heard ? undefined : 'unheard'} data-message-id={m.id}>
                     <td className="wrap">
-                      {m.callerName ? (
+                      {name ? (
                         <>
-                          {m.callerName}
+                          {name}
                           <div className="muted mono">{m.caller}</div>
                         </>
                       ) : (
@@ -199,7 +210,7 @@ export function MailboxPage(props: { extension: string }) {
                     </td>
                     <td>
                       {formatDateTime(m.created)}
-                      <div className="muted">{formatRelative(m.created, now)}</div>
+                      <div className="muted">{formatRelative(m.created)}</div>
                     </td>
                     <td>{formatDuration(m.seconds)}</td>
                     <td>
@@ -222,7 +233,7 @@ export function MailboxPage(props: { extension: string }) {
                         type="button"
                         className="secondary small"
                         onClick={() => setHeard(m, !m.heard)}
-                        aria-label={`Mark the message from ${who} as ${m.heard ? 'new' : 'heard'}`}
+                        aria-label={`${m.heard ? 'Mark as new' : 'Mark as heard'}: the message from ${who}`}
                       >
                         {m.heard ? 'Mark as new' : 'Mark as heard'}
                       </button>
@@ -250,11 +261,11 @@ export function MailboxPage(props: { extension: string }) {
           </table>
         ) : null}
       </section>
-      {user.data ? <VoicemailSettingsForm extension={ext} name={user.data.name} /> : null}
+      {user ? <VoicemailSettingsForm extension={ext} name={user.name} /> : null}
       {deleting ? (
         <Dialog title="Delete this message?" onClose={closeDelete}>
           <p>
-            The message from {callerText(deleting)}, left {formatDateTime(deleting.created)} (
+            The message from {callerText(deleting, names)}, left {formatDateTime(deleting.created)} (
             {formatDuration(deleting.seconds)}), will be gone for good: it cannot be played again.
           </p>
           <div className="button-row">
@@ -268,7 +279,7 @@ export function MailboxPage(props: { extension: string }) {
                 const m = deleting;
                 setDeleting(undefined);
                 if (playing?.id === m.id) setPlaying(undefined);
-                void act(del(`${base}/${m.id}`), `Deleted the message from ${callerText(m)}.`);
+                void act(del(`${base}/${m.id}`), `Deleted the message from ${callerText(m, names)}.`);
               }}
             >
               Delete message
@@ -298,7 +309,8 @@ type Flag = 'onNoAnswer' | 'onBusy' | 'onUnavailable';
 /** Ring time and the three cases that send a call to voicemail, saved with `PUT …/settings`. */
 function VoicemailSettingsForm(props: { extension: string; name: string }) {
   const path = `/api/voicemail/${encodeURIComponent(props.extension)}/settings`;
-  const saved = useLive<VoicemailSettings>(path, []);
+  const [loaded, setLoaded] = useState(false);
+  const [loadError, setLoadError] = useState<string | undefined>(undefined);
   const [ring, setRing] = useState('');
   const [flags, setFlags] = useState<Record<Flag, boolean>>({
     onNoAnswer: true,
@@ -311,13 +323,17 @@ function VoicemailSettingsForm(props: { extension: string; name: string }) {
   const [busy, setBusy] = useState(false);
   const idBase = useId();
 
-  // The form starts from what is stored (and again after each save).
-  useEffect(() => {
-    const s = saved.data;
-    if (!s) return;
+  /** The form shows what is stored: once loaded, and as the engine answered each save. */
+  const show = useCallback((s: VoicemailSettings) => {
     setRing(String(s.ringSeconds));
     setFlags({ onNoAnswer: s.onNoAnswer, onBusy: s.onBusy, onUnavailable: s.onUnavailable });
-  }, [saved.data]);
+    setLoaded(true);
+  }, []);
+  useEffect(() => {
+    get<VoicemailSettings>(path).then(show, (e: unknown) =>
+      setLoadError(e instanceof ApiFailure ? capitalise(e.message) : 'The settings could not be read.'),
+    );
+  }, [path, show]);
 
   const clear = (field: string) => {
     setDone(undefined);
@@ -334,10 +350,10 @@ function VoicemailSettingsForm(props: { extension: string; name: string }) {
     const r = ring.trim();
     const ringSeconds: unknown = /^\d{1,6}$/.test(r) ? Number(r) : r;
     put<VoicemailSettings>(path, { ringSeconds, ...flags }).then(
-      () => {
+      (s) => {
         setBusy(false);
+        show(s);
         setDone('Saved. The next call uses these settings.');
-        saved.reload();
       },
       (e: unknown) => {
         setBusy(false);
@@ -374,8 +390,9 @@ function VoicemailSettingsForm(props: { extension: string; name: string }) {
         Calls to {props.extension} that are not answered can go to this mailbox, where the caller hears a
         greeting and can leave a message. The defaults suit most people.
       </p>
-      {saved.error ? <Notice kind="error">{capitalise(saved.error)}</Notice> : null}
-      <form onSubmit={submit} noValidate className="form" aria-label="Voicemail settings">
+      {loadError ? <Notice kind="error">{loadError}</Notice> : null}
+      {!loaded && !loadError ? <p className="muted">Loading…</p> : null}
+      <form hidden={!loaded} onSubmit={submit} noValidate className="form" aria-label="Voicemail settings">
         {failure ? <Notice kind="error">{failure}</Notice> : null}
         <Field
           label="Ring time (seconds)"
@@ -428,7 +445,7 @@ function VoicemailSettingsForm(props: { extension: string; name: string }) {
         </fieldset>
         {errors.extension ? <Notice kind="error">{errors.extension}</Notice> : null}
         <div className="button-row">
-          <button type="submit" disabled={busy || !saved.data}>
+          <button type="submit" disabled={busy || !loaded}>
             {busy ? 'Saving…' : 'Save voicemail settings'}
           </button>
           {done ? (
