@@ -40,15 +40,15 @@ interface ServerFigures {
 
 /**
  * `--only register` measures the REGISTER load alone (both servers, same history: every user registered
- * once first), `--only overload` the recovery after an overload burst alone, for quick A/B runs of a
- * change; without it every load runs.
+ * once first), `--only overload` the recovery after an overload burst alone, `--only memory` OfficePBX's
+ * memory per binding alone, for quick A/B runs of a change; without it every load runs.
  */
-const only = ((): 'register' | 'overload' | undefined => {
+const only = ((): 'register' | 'overload' | 'memory' | undefined => {
   const i = process.argv.indexOf('--only');
   if (i < 0) return undefined;
   const what = process.argv[i + 1];
-  if (what !== 'register' && what !== 'overload')
-    throw new Error(`--only takes "register" or "overload", not ${String(what)}`);
+  if (what !== 'register' && what !== 'overload' && what !== 'memory')
+    throw new Error(`--only takes "register", "overload" or "memory", not ${String(what)}`);
   return what;
 })();
 const registerOnly = only === 'register';
@@ -123,6 +123,7 @@ async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<Serve
   figure('officepbx_heap_bytes_per_binding', (mem.heapAfter - mem.heapBefore) / n, 'B');
   figure('officepbx_rss_10k_bindings', mem.rssAfter / 2 ** 20, 'MiB');
   figure('officepbx_register_once_failed', mem.failed, 'scenarios');
+  if (only === 'memory') return {};
   const register = await profiled(inspector, profileDir, 'officepbx-register', () =>
     registerLoad(server, files.users),
   );
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
     const pbx = await benchOfficePbx(cleanup, files);
     await cleanup.runAll(mark); // stop OfficePBX before Kamailio runs: one server on the cores at a time
     printRates('officepbx', pbx);
+    if (only === 'memory') return;
     const missing = kamailioMissing();
     if (missing) {
       note(`Kamailio figures skipped: ${missing}`);

@@ -134,6 +134,18 @@ const PROMPTS = [
   ['vm-press-5-greeting', 'To record your greeting, press 5.', 'voicemail: mailbox'],
   ['vm-saved', 'Message saved.', 'voicemail: mailbox'],
   ['vm-deleted', 'Message deleted.', 'voicemail: mailbox'],
+  ['vm-press-1-listen', 'To listen to your messages, press 1.', 'voicemail: mailbox'],
+  ['vm-press-3-greeting', 'For your greeting, press 3.', 'voicemail: mailbox'],
+  ['vm-press-pound-exit', 'To end the call, press pound.', 'voicemail: mailbox'],
+  ['vm-press-1-replay', 'To hear it again, press 1.', 'voicemail: mailbox'],
+  ['vm-press-7-delete', 'To delete it, press 7.', 'voicemail: mailbox'],
+  ['vm-press-9-next', 'For the next message, press 9.', 'voicemail: mailbox'],
+  ['vm-press-star-main', 'For the main menu, press star.', 'voicemail: mailbox'],
+  [
+    'vm-mailbox-locked',
+    'Too many wrong PINs have been entered for this mailbox. Please try again later.',
+    'voicemail: mailbox',
+  ],
   [
     'vm-record-greeting',
     'Record your greeting after the tone. Press pound when you are done.',
@@ -145,6 +157,16 @@ const PROMPTS = [
     'voicemail: greeting',
   ],
   ['vm-greeting-saved', 'Your greeting has been saved.', 'voicemail: greeting'],
+  [
+    'vm-greeting-press-3-delete',
+    'To delete your greeting and use the standard one, press 3.',
+    'voicemail: greeting',
+  ],
+  [
+    'vm-greeting-deleted',
+    'Your greeting has been deleted. Callers will hear the standard greeting.',
+    'voicemail: greeting',
+  ],
   [
     'aa-welcome',
     'Thank you for calling. If you know the extension of the person you want, dial it now. For the operator, press zero.',

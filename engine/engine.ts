@@ -35,7 +35,8 @@ import { MediaAnchor } from './sip/media/media-anchor.js';
 import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { echoTest } from './media/apps/echo-test.js';
-import { MediaEndpoint } from './media/apps/media-endpoint.js';
+import { MediaEndpoint, type MediaApplication } from './media/apps/media-endpoint.js';
+import { mailboxApp } from './media/apps/mailbox-app.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
 import { VoicemailBoxes } from './media/apps/voicemail-boxes.js';
 import { VoicemailRepository } from './store/voicemail-repository.js';
@@ -306,16 +307,24 @@ export class Engine {
       this.voicemailSettings.delete(ev.user.extension);
       if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
     });
-    const leaveMessage = voicemailApp(this.voicemail, { hasMailbox }, vmLog);
-    // The console's voicemail page follows new messages: told when a caller's visit ends (a message left,
-    // or one too short and discarded). The API's own changes notify from the routes.
-    this.apps.addApplication('voicemail', async (call) => {
-      try {
-        await leaveMessage(call);
-      } finally {
-        this.events.notify('voicemail');
-      }
-    });
+    // The console's voicemail page follows the mailboxes: told when a call to either application ends
+    // (a message left or discarded; messages heard or deleted by phone). The API's changes notify from
+    // the routes.
+    const followed =
+      (app: MediaApplication): MediaApplication =>
+      async (call) => {
+        try {
+          await app(call);
+        } finally {
+          this.events.notify('voicemail');
+        }
+      };
+    this.apps.addApplication('voicemail', followed(voicemailApp(this.voicemail, { hasMailbox }, vmLog)));
+    // The mailbox by phone: sip:mailbox+<extension>@… (*97, the caller's own box) or sip:mailbox@… (*98).
+    this.apps.addApplication(
+      'mailbox',
+      followed(mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog)),
+    );
     this.provisioning = new ProvisioningService(
       {
         dataDir: config.dataDir,

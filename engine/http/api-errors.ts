@@ -108,6 +108,13 @@ export const ApiErrors = {
       `mailbox ${extension.slice(0, 40)} has no message ${id.slice(0, 40)}`,
       { field: 'id' },
     ),
+  greetingNotFound: (extension: string) =>
+    new ApiError(
+      404,
+      'GREETING_NOT_FOUND',
+      `mailbox ${extension.slice(0, 40)} has no greeting of its own: callers hear the standard one`,
+      { field: 'greeting' },
+    ),
   traceNotKept: (callId: string) =>
     new ApiError(
       404,

@@ -176,8 +176,9 @@ export class ApiServer {
     const ctx: RouteContext = { params, query, json: {}, text: '', log: this.log, req };
     const kind = route.body ?? 'none';
     if (kind !== 'none') {
-      const body = await readBody(req, this.bodyLimit);
+      const body = await readBody(req, route.bodyLimitBytes ?? this.bodyLimit);
       if (kind === 'json') ctx.json = parseJsonObject(body);
+      else if (kind === 'binary') ctx.binary = body;
       else ctx.text = decodeUtf8(body);
     }
     return await route.handle(ctx);

@@ -2,6 +2,7 @@
 // account, a sine tone of a chosen frequency as its microphone (made with sox), and every call's received
 // audio recorded to <dir>/rec/*-dec.wav. It binds its SIP port and the next one (TLS): reserve two ports.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from './ports.js';
@@ -11,6 +12,8 @@ export interface BaresipProfile {
   dir: string;
   user: string;
   sipPort: number;
+  /** Its ctrl_tcp port: commands while it runs (see baresipCommand). */
+  ctrlPort: number;
 }
 
 export async function makeBaresipProfile(
@@ -64,7 +67,7 @@ export async function makeBaresipProfile(
     `<sip:${user}@${registrar};transport=udp>;auth_pass=${password};answermode=auto;regint=600\n`,
   );
   fs.writeFileSync(path.join(dir, 'contacts'), '');
-  return { dir, user, sipPort };
+  return { dir, user, sipPort, ctrlPort };
 }
 
 export interface BaresipRun {
@@ -105,4 +108,36 @@ export function toneOf(file: string): { hz: number; rms: number; seconds: number
     rms: num('RMS\\s+amplitude'),
     seconds: num('Length \\(seconds\\)'),
   };
+}
+
+/**
+ * One menu command sent to a running baresip over ctrl_tcp (a netstring holding
+ * `{"command", "params", "token"}`), e.g. `sndcode 1234#`: keys typed into the current call, which baresip
+ * sends as RFC 4733 events. Resolves with baresip's answer (a netstring of JSON); rejects after `ms`.
+ */
+export function baresipCommand(p: BaresipProfile, command: string, params = '', ms = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(p.ctrlPort, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`baresip did not answer "${command} ${params}" within ${ms} ms: ${got}`));
+    }, ms);
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    sock.on('connect', () => {
+      const json = JSON.stringify({ command, params, token: String(Date.now()) });
+      sock.write(`${Buffer.byteLength(json)}:${json},`);
+    });
+    sock.on('data', (d: Buffer) => {
+      got += d.toString();
+      if (/"response"\s*:\s*true/.test(got)) {
+        clearTimeout(timer);
+        sock.end();
+        resolve(got);
+      }
+    });
+  });
 }

@@ -89,6 +89,15 @@ export class VoicemailBoxes {
     return this.repo.list(mailbox).filter((m) => !m.recording);
   }
 
+  /**
+   * A mailbox's finished messages in the order a listener hears them by phone: new (unheard) ones oldest
+   * first, then saved (heard) ones oldest first, as most voicemail systems do.
+   */
+  playOrder(mailbox: string): { unheard: VoicemailMessage[]; heard: VoicemailMessage[] } {
+    const oldestFirst = this.list(mailbox).reverse();
+    return { unheard: oldestFirst.filter((m) => !m.heard), heard: oldestFirst.filter((m) => m.heard) };
+  }
+
   get(mailbox: string, id: number): VoicemailMessage | undefined {
     const m = this.repo.get(id);
     return m && m.mailbox === mailbox && !m.recording ? m : undefined;
@@ -110,6 +119,43 @@ export class VoicemailBoxes {
   }
 
   /**
+   * Makes `file` (a WAV recorded by phone, in the mailbox's folder) the mailbox's greeting. A rename, so a
+   * caller never hears half a greeting, and the old one stays until the new one is complete.
+   */
+  setGreetingFile(mailbox: string, file: string): void {
+    fs.mkdirSync(this.dir(mailbox), { recursive: true });
+    fs.renameSync(file, this.greetingFile(mailbox));
+    this.log.info('greeting set', { mailbox });
+  }
+
+  /** Stores a greeting given as audio (an upload, already in the format calls play), replacing any. */
+  setGreeting(mailbox: string, samples: Int16Array, sampleRate: number): void {
+    fs.mkdirSync(this.dir(mailbox), { recursive: true });
+    const tmp = this.scratchFile(mailbox, 'greeting-upload');
+    fs.writeFileSync(tmp, encodeWav(samples, sampleRate));
+    this.setGreetingFile(mailbox, tmp);
+  }
+
+  /** Back to the standard greeting; false when there was no custom one. */
+  deleteGreeting(mailbox: string): boolean {
+    const f = this.greetingFile(mailbox);
+    if (!fs.existsSync(f)) return false;
+    fs.rmSync(f, { force: true });
+    this.log.info('greeting deleted', { mailbox });
+    return true;
+  }
+
+  /**
+   * A file name in the mailbox's folder for audio not yet accepted (a greeting being recorded). Its name
+   * is never `<id>.wav` nor `greeting.wav`, so nothing plays it until setGreetingFile() moves it.
+   */
+  scratchFile(mailbox: string, purpose: string): string {
+    fs.mkdirSync(this.dir(mailbox), { recursive: true });
+    const tag = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+    return path.join(this.dir(mailbox), `${safeName(purpose)}-${tag}.tmp.wav`);
+  }
+
+  /**
    * The user was deleted: every message (rows and files) and the greeting go. A new user given the same
    * extension later starts with an empty box, not the previous person's messages.
    */
@@ -122,11 +168,18 @@ export class VoicemailBoxes {
 
   /**
    * Start-up: rows whose file is missing are dropped; a message a crash interrupted keeps what was
-   * recorded (its header rewritten to the audio on disk, its length taken from the file).
+   * recorded (its header rewritten to the audio on disk, its length taken from the file). Scratch files
+   * (a greeting recorded by phone and never accepted before a crash) are removed.
    */
   recover(): { dropped: number; recovered: number } {
     let dropped = 0;
     let recovered = 0;
+    for (const box of fs.existsSync(this.root) ? fs.readdirSync(this.root) : []) {
+      const dir = path.join(this.root, box);
+      if (!fs.statSync(dir).isDirectory()) continue;
+      for (const f of fs.readdirSync(dir))
+        if (f.endsWith('.tmp.wav')) fs.rmSync(path.join(dir, f), { force: true });
+    }
     for (const m of this.repo.all()) {
       const file = this.fileOf(m);
       if (!fs.existsSync(file)) {

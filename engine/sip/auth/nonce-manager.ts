@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { detach } from '../core/detach.js';
 import { randomBytesPooled } from '../core/random-pool.js';
 
 export type NonceCheck = 'valid' | 'stale' | 'invalid' | 'replay';
@@ -84,7 +85,9 @@ export class NonceManager {
   /** Records an accepted nonce-count, once the digest verified. */
   accept(nonce: string, nc: string | undefined): void {
     if (nc === undefined) return;
-    this.counts.set(nonce, parseInt(nc, 16));
+    // The key outlives the request by minutes: it must not keep the whole message text (see detach).
+    const key = this.counts.has(nonce) ? nonce : detach(nonce);
+    this.counts.set(key, parseInt(nc, 16));
   }
 
   /**

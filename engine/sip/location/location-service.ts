@@ -1,3 +1,5 @@
+import { detach } from '../core/detach.js';
+import type { Flow } from '../transport/flow.js';
 import type { Binding, BindingPersistence } from './binding.js';
 
 export type LocationChange = { kind: 'added' | 'refreshed' | 'removed' | 'expired'; binding: Binding };
@@ -11,6 +13,8 @@ export class LocationService {
   /** Contact URI → the bindings using it (two extensions may share one phone's contact). */
   private readonly byContact = new Map<string, Binding[]>();
   private count = 0;
+  /** User agents and addresses: a handful of distinct values shared by thousands of bindings. */
+  private readonly shared = new StringPool(512);
   private readonly listeners: Array<(c: LocationChange) => void> = [];
   private readonly sweep: NodeJS.Timeout;
 
@@ -35,9 +39,10 @@ export class LocationService {
   }
 
   private insert(b: Binding): void {
-    let list = this.byAor.get(b.aor);
-    if (!list) this.byAor.set(b.aor, (list = []));
-    list.push(b);
+    const list = this.byAor.get(b.aor);
+    // An array literal is allocated at its size; `[]` then push reserves 17 slots (a binding's worth).
+    if (list) list.push(b);
+    else this.byAor.set(b.aor, [b]);
     this.indexContact(b);
     this.count++;
   }
@@ -47,6 +52,38 @@ export class LocationService {
     const list = this.byContact.get(k);
     if (list) list.push(b);
     else this.byContact.set(k, [b]);
+  }
+
+  /**
+   * A binding lives for hours, the message it came from for microseconds: its strings are copied out of
+   * the message text (a substring would keep the whole REGISTER alive, ~600 B a binding), unchanged ones
+   * are taken over from the binding it refreshes, and the few distinct user agents and addresses are
+   * shared among all bindings.
+   */
+  private compact(b: Binding, old: Binding | undefined): Binding {
+    const flow = b.flow;
+    return {
+      aor: old?.aor ?? detach(b.aor),
+      contact: old && old.contact === b.contact ? old.contact : detach(b.contact),
+      params: old && old.params === b.params ? old.params : detach(b.params),
+      callId: old && old.callId === b.callId ? old.callId : detach(b.callId),
+      cseq: b.cseq,
+      expiresAt: b.expiresAt,
+      registeredAt: b.registeredAt,
+      flow:
+        old && sameFlowValue(old.flow, flow)
+          ? old.flow
+          : {
+              transport: flow.transport,
+              remoteAddress: this.shared.get(flow.remoteAddress),
+              remotePort: flow.remotePort,
+              localAddress: this.shared.get(flow.localAddress),
+              localPort: flow.localPort,
+              ...(flow.connectionId !== undefined ? { connectionId: detach(flow.connectionId) } : {}),
+            },
+      userAgent: this.shared.get(b.userAgent),
+      reachable: b.reachable,
+    };
   }
 
   private unindexContact(b: Binding): void {
@@ -75,10 +112,11 @@ export class LocationService {
     return this.byAor.get(aor)?.find((b) => sameContact(b.contact, contact));
   }
 
-  /** Adds or refreshes a binding. */
-  upsert(b: Binding): void {
-    const list = this.byAor.get(b.aor);
-    const i = list ? list.findIndex((x) => sameContact(x.contact, b.contact)) : -1;
+  /** Adds or refreshes a binding (the location service keeps a compact copy of it). */
+  upsert(given: Binding): void {
+    const list = this.byAor.get(given.aor);
+    const i = list ? list.findIndex((x) => sameContact(x.contact, given.contact)) : -1;
+    const b = this.compact(given, list && i >= 0 ? list[i] : undefined);
     if (list && i >= 0) {
       const old = list[i]!;
       list[i] = b;
@@ -135,6 +173,34 @@ export class LocationService {
   }
 }
 
+function sameFlowValue(a: Flow, b: Flow): boolean {
+  return (
+    a.transport === b.transport &&
+    a.remoteAddress === b.remoteAddress &&
+    a.remotePort === b.remotePort &&
+    a.localAddress === b.localAddress &&
+    a.localPort === b.localPort &&
+    a.connectionId === b.connectionId
+  );
+}
+
+/**
+ * Interns strings of which there are few distinct values. Bounded: past `max` values (an attack sending a
+ * new User-Agent with every REGISTER) new strings are detached copies, not pooled.
+ */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+  constructor(private readonly max: number) {}
+
+  get(s: string): string {
+    const hit = this.pool.get(s);
+    if (hit !== undefined) return hit;
+    const own = detach(s);
+    if (this.pool.size < this.max) this.pool.set(own, own);
+    return own;
+  }
+}
+
 /**
  * Contact URIs compare per RFC 3261 §19.1.4 in principle; phones re-send their own contact byte for byte, so
  * comparing with the scheme and host lower-cased is what matters in practice.
@@ -142,11 +208,14 @@ export class LocationService {
 export function contactKey(uri: string): string {
   const at = uri.lastIndexOf('@');
   if (at < 0) return uri.toLowerCase();
-  return (
-    uri.slice(0, uri.indexOf(':') + 1).toLowerCase() +
-    uri.slice(uri.indexOf(':') + 1, at + 1) +
-    uri.slice(at + 1).toLowerCase()
-  );
+  const colon = uri.indexOf(':') + 1;
+  const scheme = uri.slice(0, colon);
+  const host = uri.slice(at + 1);
+  const lowerScheme = scheme.toLowerCase();
+  const lowerHost = host.toLowerCase();
+  // Phones send lower case: then the key is the contact itself, not a second string per binding.
+  if (lowerScheme === scheme && lowerHost === host) return uri;
+  return lowerScheme + uri.slice(colon, at + 1) + lowerHost;
 }
 
 function sameContact(a: string, b: string): boolean {

@@ -169,8 +169,8 @@ describe('LocationService (RFC 3261 §10.2)', () => {
     const live = binding({ contact: 'sip:201@192.0.2.10:5060;transport=tcp' });
     s.upsert(live);
     s.upsert(binding({ aor: '202', contact: 'sip:202@192.0.2.12', expiresAt: Date.now() - 1 }));
-    assert.equal(s.findByContact('sip:201@192.0.2.10:5060;transport=tcp'), live);
-    assert.equal(s.findByContact('SIP:201@192.0.2.10:5060;transport=TCP'), live);
+    assert.deepEqual(s.findByContact('sip:201@192.0.2.10:5060;transport=tcp'), live);
+    assert.deepEqual(s.findByContact('SIP:201@192.0.2.10:5060;transport=TCP'), live);
     assert.equal(s.findByContact('sip:202@192.0.2.12'), undefined);
     assert.equal(s.findByContact('sip:203@192.0.2.13'), undefined);
   });
@@ -179,7 +179,7 @@ describe('LocationService (RFC 3261 §10.2)', () => {
     const { s } = service();
     const b = binding();
     s.upsert(b);
-    assert.equal(s.get('201', 'sip:201@192.0.2.10:5060'), b);
+    assert.deepEqual(s.get('201', 'sip:201@192.0.2.10:5060'), b, 'a compact copy with the same values');
     assert.equal(s.get('202', 'sip:201@192.0.2.10:5060'), undefined);
   });
 
@@ -193,6 +193,19 @@ describe('LocationService (RFC 3261 §10.2)', () => {
     assert.deepEqual(changes, [], 'loading is not a change');
   });
 
+  it('a refresh MUST keep the strings and flow of the binding it refreshes, and share user agents', () => {
+    const { s } = service();
+    s.upsert(binding({ callId: 'call-id-longer-than-13' }));
+    const first = s.get('201', 'sip:201@192.0.2.10:5060')!;
+    s.upsert(binding({ callId: 'call-id-longer-than-13', cseq: 2 }));
+    const second = s.get('201', 'sip:201@192.0.2.10:5060')!;
+    assert.notEqual(second, first, 'a new binding object');
+    assert.equal(second.cseq, 2);
+    assert.equal(second.flow, first.flow, 'the same flow object is kept');
+    s.upsert(binding({ aor: '202', contact: 'sip:202@192.0.2.12' }));
+    assert.equal(s.get('202', 'sip:202@192.0.2.12')!.userAgent, 'unit');
+  });
+
   it('a contact registered by two extensions MUST stay findable until both bindings are gone', {}, () => {
     const { s } = service();
     const shared = 'sip:192.0.2.10:5060';
@@ -201,6 +214,6 @@ describe('LocationService (RFC 3261 §10.2)', () => {
     s.upsert(binding({ aor: '202', contact: shared }));
     assert.equal(s.size, 2);
     s.remove('202', shared);
-    assert.equal(s.findByContact(shared), first);
+    assert.deepEqual(s.findByContact(shared), first);
   });
 });
