@@ -378,7 +378,11 @@ export class Engine {
         info: () => this.provisioning.info(),
       },
       voicemail: { boxes: this.voicemail, hasMailbox, changed: () => this.events.notify('voicemail') },
-      voicemailSummary: { users: () => this.directory.list(), counts: () => vmRepo.counts() },
+      voicemailSummary: {
+        users: () => this.directory.list(),
+        counts: () => vmRepo.counts(),
+        hasGreeting: (e) => this.voicemail.customGreeting(e) !== undefined,
+      },
       voicemailSettings: {
         get: (e) => this.voicemailSettings.get(e),
         set: (e, v) => this.voicemailSettings.set(e, v),

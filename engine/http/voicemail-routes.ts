@@ -11,7 +11,7 @@ import type { Route } from './route.js';
 export interface VoicemailApi {
   boxes: VoicemailBoxes;
   hasMailbox(extension: string): boolean;
-  /** Told after the API changed a mailbox (heard, deleted): the console's live view follows. */
+  /** Told after the API changed a mailbox (heard, deleted, greeting): the console's live view follows. */
   changed?(extension: string): void;
 }
 
@@ -125,6 +125,7 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
         const ext = mailbox(params);
         const samples = decodeGreeting(binary ?? Buffer.alloc(0));
         api.boxes.setGreeting(ext, samples, GREETING_RATE);
+        api.changed?.(ext);
         log.info('greeting uploaded', { extension: ext, seconds: samples.length / GREETING_RATE });
         return jsonResponse(200, {
           extension: ext,
@@ -138,6 +139,7 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
       handle: ({ params }) => {
         const ext = mailbox(params);
         if (!api.boxes.deleteGreeting(ext)) throw ApiErrors.greetingNotFound(ext);
+        api.changed?.(ext);
         return noContent();
       },
     },

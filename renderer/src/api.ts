@@ -79,11 +79,15 @@ export async function request<T>(
   method: string,
   path: string,
   body?: unknown,
-  options: { text?: string; quietAuth?: boolean } = {},
+  options: { text?: string; file?: Blob; quietAuth?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { 'X-PBX-Console': '1', Accept: 'application/json' };
-  let payload: string | undefined;
-  if (options.text !== undefined) {
+  let payload: string | Blob | undefined;
+  if (options.file !== undefined) {
+    // Sent as the bytes of the file (a WAV greeting), not as a form: the API reads the body as is.
+    headers['Content-Type'] = options.file.type || 'application/octet-stream';
+    payload = options.file;
+  } else if (options.text !== undefined) {
     headers['Content-Type'] = 'text/csv; charset=utf-8';
     payload = options.text;
   } else if (body !== undefined) {

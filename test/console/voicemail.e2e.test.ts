@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,7 +85,7 @@ describe('voicemail in the console (Chromium, real engine, baresip caller)', () 
     const table = page.getByTestId('mailboxes-table');
     const row = table.getByRole('row', { name: /Alice Example/ });
     await row.waitFor();
-    assert.match(await row.innerText(), /201[\s\S]*none[\s\S]*0/);
+    assert.match(await row.innerText(), /201[\s\S]*none[\s\S]*0[\s\S]*standard/);
     await page.getByText('No new messages.').waitFor();
     await noAccessibilityProblems('the mailbox list');
     await screenshot(page, 'vm-01-mailboxes');
@@ -219,12 +220,83 @@ describe('voicemail in the console (Chromium, real engine, baresip caller)', () 
     await screenshot(page, 'vm-06-settings-saved');
   });
 
+  it('uploads a greeting (any WAV, converted), explains a refused file by the field, and goes back to the standard one', async () => {
+    const panel = page.getByRole('region', { name: 'Greeting' });
+    await panel.getByText(/Callers hear the standard greeting/).waitFor();
+    assert.equal((await pbx.api('GET', '/api/voicemail/201/greeting')).status, 404);
+    // Not a WAV: the engine's reason, by the file field.
+    const junk = path.join(dataDir, 'not-a-greeting.wav');
+    fs.writeFileSync(junk, 'this is a text file, not audio\n');
+    await panel.getByLabel('Upload a greeting of their own').setInputFiles(junk);
+    const invalid = panel.locator('.field-invalid');
+    await invalid.getByRole('alert').waitFor();
+    assert.match(await invalid.innerText(), /The file must be a WAV file/);
+    await noAccessibilityProblems('the greeting with an error');
+    await screenshot(page, 'vm-07-greeting-error');
+    // A CD-quality stereo recording (what a voice recorder app makes): stored as 8 kHz mono, 2.5 s.
+    const wav = path.join(dataDir, 'my-greeting.wav');
+    execFileSync('sox', [
+      '-q',
+      '-n',
+      '-r',
+      '44100',
+      '-c',
+      '2',
+      '-b',
+      '16',
+      wav,
+      'synth',
+      '2.5',
+      'sine',
+      '440',
+    ]);
+    const served = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/api/voicemail/201/greeting' && r.request().method() === 'GET',
+      { timeout: 10_000 },
+    );
+    await panel.getByLabel('Upload a greeting of their own').setInputFiles(wav);
+    await panel.getByText(/Saved my-greeting\.wav \(2\.5 seconds\) as Alice’s greeting/).waitFor();
+    const res = await served;
+    assert.equal(res.status(), 200);
+    assert.equal(res.headers()['content-type'], 'audio/wav');
+    await page.waitForFunction(
+      () => {
+        type Audio = { readyState: number; duration: number };
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): Audio | null } })
+          .document;
+        const a = doc.querySelector('[data-testid="greeting-audio"]');
+        return a !== null && a.readyState >= 1 && Math.abs(a.duration - 2.5) < 0.1;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    const stored = await fetch(`${pbx.baseUrl}/api/voicemail/201/greeting`, {
+      headers: { authorization: 'Basic ' + Buffer.from(`admin:${pbx.password}`).toString('base64') },
+    });
+    const bytes = Buffer.from(await stored.arrayBuffer());
+    assert.equal(bytes.readUInt16LE(22), 1, 'mono');
+    assert.equal(bytes.readUInt32LE(24), 8000, '8 kHz');
+    await noAccessibilityProblems('the mailbox with its own greeting');
+    await screenshot(page, 'vm-08-greeting-uploaded');
+
+    await panel.getByRole('button', { name: 'Use the standard greeting' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove Alice’s own greeting?' });
+    await dialog.getByRole('button', { name: 'Keep it' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal((await pbx.api('GET', '/api/voicemail/201/greeting')).status, 200, 'Keep it keeps it');
+    await panel.getByRole('button', { name: 'Use the standard greeting' }).click();
+    await dialog.getByRole('button', { name: 'Remove greeting' }).click();
+    await panel.getByText('Callers hear the standard greeting again.').waitFor();
+    await panel.getByText(/Callers hear the standard greeting: “The person at extension 2 0 1/).waitFor();
+    assert.equal((await pbx.api('GET', '/api/voicemail/201/greeting')).status, 404);
+  });
+
   it('deletes a message only after confirmation', async () => {
     const del = page.getByRole('button', { name: /^Delete the message from/ });
     await del.click();
     const dialog = page.getByRole('dialog', { name: 'Delete this message?' });
     await dialog.getByText(/The message from Carol Caller \(5101\)/).waitFor();
-    await screenshot(page, 'vm-07-delete-confirm');
+    await screenshot(page, 'vm-09-delete-confirm');
     await dialog.getByRole('button', { name: 'Keep it' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await messages()).length, 1, 'Keep it keeps it');
@@ -249,7 +321,7 @@ describe('voicemail in the console (Chromium, real engine, baresip caller)', () 
     await row.waitFor();
     assert.match(await row.innerText(), /5101[\s\S]*voicemail/);
     await noAccessibilityProblems('the call log filtered to voicemail');
-    await screenshot(page, 'vm-08-call-log-voicemail');
+    await screenshot(page, 'vm-10-call-log-voicemail');
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -4,8 +4,8 @@ import {
   del,
   get,
   put,
+  request,
   type MailboxSummary,
-  type User,
   type VoicemailMessage,
   type VoicemailSettings,
 } from '../api';
@@ -54,6 +54,7 @@ export function Voicemail() {
                 <th scope="col">Name</th>
                 <th scope="col">New</th>
                 <th scope="col">All messages</th>
+                <th scope="col">Greeting</th>
               </tr>
             </thead>
             <tbody>
@@ -71,6 +72,7 @@ export function Voicemail() {
                     )}
                   </td>
                   <td>{b.messages}</td>
+                  <td>{b.greeting ? 'their own' : <span className="muted">standard</span>}</td>
                 </tr>
               ))}
             </tbody>
@@ -104,9 +106,10 @@ export function MailboxPage(props: { extension: string }) {
   const ext = props.extension;
   const base = `/api/voicemail/${encodeURIComponent(ext)}`;
   const messages = useLive<VoicemailMessage[]>(base, ['voicemail', 'users']);
-  const users = useLive<User[]>('/api/users', ['users']);
-  const names: Names = new Map((users.data ?? []).map((u) => [u.extension, u.name]));
-  const user = users.data?.find((u) => u.extension === ext);
+  // Every mailbox: the owner's name (and colleagues' names for callers) and whether it has its own greeting.
+  const boxes = useLive<MailboxSummary[]>('/api/voicemail', ['voicemail', 'users']);
+  const names: Names = new Map((boxes.data ?? []).map((b) => [b.extension, b.name]));
+  const user = boxes.data?.find((b) => b.extension === ext);
   // Re-renders now and then so "2 minutes ago" keeps up.
   useNow(30_000);
   const [playing, setPlaying] = useState<VoicemailMessage | undefined>(undefined);
@@ -261,6 +264,7 @@ export function MailboxPage(props: { extension: string }) {
           </table>
         ) : null}
       </section>
+      {user ? <GreetingPanel box={user} onChanged={boxes.reload} /> : null}
       {user ? <VoicemailSettingsForm extension={ext} name={user.name} /> : null}
       {deleting ? (
         <Dialog title="Delete this message?" onClose={closeDelete}>
@@ -291,8 +295,146 @@ export function MailboxPage(props: { extension: string }) {
   );
 }
 
+const firstName = (name: string, fallback: string) => name.trim().split(/\s+/)[0] || fallback;
+
+/**
+ * What callers hear before the beep: the owner's own greeting (played here, replaced by an upload, removed
+ * to go back to the standard one) or the standard greeting that reads out the extension.
+ */
+function GreetingPanel(props: { box: MailboxSummary; onChanged: () => void }) {
+  const { extension, name, greeting } = props.box;
+  const path = `/api/voicemail/${encodeURIComponent(extension)}/greeting`;
+  const first = firstName(name, extension);
+  // A new upload is a new address for the player, so it loads the new greeting instead of the old.
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [removing, setRemoving] = useState(false);
+  const closeRemove = useCallback(() => setRemoving(false), []);
+  const inputId = useId();
+
+  const upload = (file: File) => {
+    setError(undefined);
+    setDone(undefined);
+    setBusy(true);
+    request<{ seconds: number }>('PUT', path, undefined, { file }).then(
+      (r) => {
+        setBusy(false);
+        setVersion((v) => v + 1);
+        setDone(
+          `Saved ${file.name} (${r.seconds} seconds) as ${first}’s greeting. Callers hear it from the next call.`,
+        );
+        props.onChanged();
+      },
+      (e: unknown) => {
+        setBusy(false);
+        // The engine explains what is wrong with the file (not a WAV, too short, too long) by the field.
+        setError(
+          e instanceof ApiFailure ? settingMessage('greeting', e.message) : 'Could not upload the file.',
+        );
+      },
+    );
+  };
+
+  return (
+    <section className="panel" aria-labelledby="greeting-heading">
+      <h2 id="greeting-heading">Greeting</h2>
+      {greeting ? (
+        <>
+          <p className="help" id="greeting-now">
+            Callers hear {first}&rsquo;s own greeting, then the tone:
+          </p>
+          <audio
+            key={version}
+            controls
+            preload="metadata"
+            src={`${path}?v=${version}`}
+            aria-labelledby="greeting-now"
+            data-testid="greeting-audio"
+          />
+        </>
+      ) : (
+        <p className="help">
+          Callers hear the standard greeting: &ldquo;The person at extension {extension.split('').join(' ')}{' '}
+          is not available. Please leave a message after the tone.&rdquo;
+        </p>
+      )}
+      {done ? <Notice kind="success">{done}</Notice> : null}
+      <div className={`field${error ? ' field-invalid' : ''}`}>
+        <label htmlFor={inputId}>
+          {greeting ? 'Replace it with a recording' : 'Upload a greeting of their own'}
+        </label>
+        <input
+          id={inputId}
+          type="file"
+          name="greeting"
+          accept=".wav,audio/wav,audio/x-wav"
+          disabled={busy}
+          aria-describedby={`${inputId}-help${error ? ` ${inputId}-error` : ''}`}
+          aria-invalid={error ? true : undefined}
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            e.target.value = ''; // choosing the same file again uploads it again
+            if (f) upload(f);
+          }}
+        />
+        <p className="help" id={`${inputId}-help`}>
+          A WAV file from 0.5 seconds to 5 minutes long; it is converted to telephone quality. {first} can
+          also record one by phone: dial *97, enter the voicemail PIN, then press 3.
+        </p>
+        {busy ? <p role="status">Uploading…</p> : null}
+        {error ? (
+          <p className="error-text" id={`${inputId}-error`} role="alert">
+            {error}
+          </p>
+        ) : null}
+      </div>
+      {greeting ? (
+        <div className="button-row">
+          <button type="button" className="secondary" onClick={() => setRemoving(true)}>
+            Use the standard greeting
+          </button>
+        </div>
+      ) : null}
+      {removing ? (
+        <Dialog title={`Remove ${first}’s own greeting?`} onClose={closeRemove}>
+          <p>
+            Callers will hear the standard greeting instead. The recording is deleted; to have it back, upload
+            or record it again.
+          </p>
+          <div className="button-row">
+            <button type="button" className="secondary" onClick={closeRemove} data-autofocus="true">
+              Keep it
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setRemoving(false);
+                setError(undefined);
+                del(path).then(
+                  () => {
+                    setDone(`Callers hear the standard greeting again.`);
+                    props.onChanged();
+                  },
+                  (e: unknown) =>
+                    setError(e instanceof ApiFailure ? capitalise(e.message) : 'Could not remove it.'),
+                );
+              }}
+            >
+              Remove greeting
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </section>
+  );
+}
+
 /** The settings' API names as the form calls them, so the engine's messages read as the page does. */
 const SETTING_LABELS: Record<string, string> = {
+  greeting: 'The file',
   ringSeconds: 'Ring time',
   onNoAnswer: '“Nobody answers”',
   onBusy: '“The line is busy”',
@@ -364,7 +506,7 @@ function VoicemailSettingsForm(props: { extension: string; name: string }) {
     );
   };
 
-  const first = props.name.split(/\s+/)[0] || props.extension;
+  const first = firstName(props.name, props.extension);
   const choices: { flag: Flag; label: string; help: string }[] = [
     {
       flag: 'onNoAnswer',
