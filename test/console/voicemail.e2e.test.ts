@@ -183,6 +183,11 @@ describe('voicemail in the console (Chromium, real engine, baresip caller)', () 
     const row = page.getByTestId('mailboxes-table').getByRole('row', { name: /Alice Example/ });
     await row.getByText('1 new message').waitFor();
     await page.getByText('1 new message in all.').waitFor();
+    const summary = await pbx.api('GET', '/api/voicemail');
+    assert.deepEqual(summary.body, [
+      { extension: '201', name: 'Alice Example', messages: 1, unheard: 1, greeting: false },
+      { extension: '5101', name: 'Carol Caller', messages: 0, unheard: 0, greeting: false },
+    ]);
     await screenshot(page, 'vm-04-mailboxes-counts');
     await page.getByRole('link', { name: 'Alice Example', exact: true }).click();
     await page.getByTestId('messages-table').waitFor();
