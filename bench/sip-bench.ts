@@ -106,7 +106,9 @@ async function benchOfficePbx(cleanup: Cleanup, files: UserFiles): Promise<Serve
   const profileDir = process.env.PBX_BENCH_CPU_PROF;
   if (only === 'overload') {
     await registerEachOnce(server, files.callers, benchConfig.callers);
-    const overload = await withCallee(server, files.callee, () => overloadRecovery(server, files.callers));
+    const overload = await withCallee(server, files.callee, () =>
+      profiled(inspector, profileDir, 'officepbx-overload', () => overloadRecovery(server, files.callers)),
+    );
     noteShedding(engine.logs());
     return { overload };
   }

@@ -181,6 +181,7 @@ const PROMPTS = [
   ['aa-transfer', 'Please hold while I transfer you.', 'auto-attendant'],
   ['aa-invalid', 'That is not a valid choice.', 'auto-attendant'],
   ['aa-no-answer', 'Nobody is answering at that extension.', 'auto-attendant'],
+  ['aa-transfer-failed', 'Sorry, I could not transfer your call.', 'auto-attendant'],
   [
     'echo-intro',
     'This is the sound check. After the tone, say something, then press pound. You will hear what you said.',

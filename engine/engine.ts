@@ -38,6 +38,9 @@ import { echoTest } from './media/apps/echo-test.js';
 import { MediaEndpoint, type MediaApplication } from './media/apps/media-endpoint.js';
 import { mailboxApp } from './media/apps/mailbox-app.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
+import { autoAttendantApp } from './media/apps/autoattendant-app.js';
+import { AttendantStore } from './attendant/attendant-store.js';
+import { extensionReferences } from './attendant/attendant-validation.js';
 import { VoicemailBoxes } from './media/apps/voicemail-boxes.js';
 import { VoicemailRepository } from './store/voicemail-repository.js';
 import { VoicemailSettingsRepository } from './store/voicemail-settings-repository.js';
@@ -53,8 +56,6 @@ import { WsTransport } from './sip/transport/ws-transport.js';
 import { ProvisioningService } from '../provisioning/provisioning-service.js';
 
 export const PRODUCT = 'OfficePBX';
-/** The auto-attendant's number until it can be configured. */
-const AUTO_ATTENDANT_EXTENSION = '800';
 
 /** A call in progress as the API shows it. */
 export interface CallView {
@@ -93,6 +94,8 @@ export class Engine {
   readonly apps: MediaEndpoint;
   /** Voicemail messages: rows in SQLite, WAVs under `<data dir>/voicemail/<extension>/`. */
   readonly voicemail: VoicemailBoxes;
+  /** The auto-attendant's configuration (extension, menus, business hours), kept in memory. */
+  readonly attendant: AttendantStore;
   /** When each user's calls go to voicemail (ring time, busy, unavailable). */
   readonly voicemailSettings: VoicemailSettingsRepository;
   readonly provisioning: ProvisioningService;
@@ -242,7 +245,8 @@ export class Engine {
         applicationUri: (service, argument) =>
           this.apps.listening ? this.apps.uri(service, argument) : undefined,
         voicemailSettings: (e) => this.voicemailSettings.get(e),
-        autoAttendantExtension: () => AUTO_ATTENDANT_EXTENSION,
+        // The configured number (800 by default); a disabled attendant still answers it, with 480.
+        autoAttendantExtension: () => this.attendant.current.extension,
       }),
       local,
       log: logRoot.logger('sip.proxy'),
@@ -281,17 +285,21 @@ export class Engine {
 
     // Media applications: a SIP user agent of their own, reached through the dial plan by URI (sipXecs style).
     const appsLog = logRoot.logger('media.apps');
+    const prompts = new PromptLibrary([customPromptsDir(config.dataDir), shippedPromptsDir()], appsLog);
     this.apps = new MediaEndpoint({
       bind: config.bind,
       advertise: config.advertise,
       sipPort: config.appsSipPort,
       rtpPortMin: config.appsRtpPortMin,
       rtpPortMax: config.appsRtpPortMax,
-      prompts: new PromptLibrary([customPromptsDir(config.dataDir), shippedPromptsDir()], appsLog),
+      prompts,
       log: appsLog,
       userAgent: `${PRODUCT}/${VERSION}`,
       sipTrace: config.sipTrace,
       traceLog: logRoot.logger('sip.trace'),
+      // Only the proxy starts calls here: it authenticated the caller and applied the dial plan, so
+      // nobody on the LAN can open someone's mailbox menu as them by calling the apps port directly.
+      acceptFrom: (flow) => flow.remotePort === config.sipPort && isThisHost(flow.remoteAddress, local),
     });
     this.apps.addApplication('echo', echoTest(path.join(config.dataDir, 'tmp')));
     // Voicemail: sip:voicemail+<extension>@… leaves a message in that user's mailbox.
@@ -325,6 +333,36 @@ export class Engine {
       'mailbox',
       followed(mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog)),
     );
+    // Auto-attendant: sip:autoattendant@… answers the main number and transfers callers by REFER.
+    const aaLog = logRoot.logger('autoattendant');
+    const attendant = new AttendantStore(settings, aaLog);
+    this.attendant = attendant;
+    this.apps.addApplication(
+      'autoattendant',
+      autoAttendantApp(
+        {
+          config: () => attendant.current,
+          extensions: () => this.directory.list().map((u) => u.extension),
+          hasExtension: (e) => this.directory.has(e),
+          pbxHost: config.advertise,
+          pbxPort: config.sipPort,
+          timeZone: config.timeZone,
+        },
+        aaLog,
+      ),
+    );
+    // Its number is no user's, and a user it sends callers to cannot be deleted from under it.
+    this.directory.reserveNumbers((ext) =>
+      ext === attendant.current.extension
+        ? `extension ${ext} is the auto-attendant's number; choose another, or move the auto-attendant first`
+        : undefined,
+    );
+    this.directory.guardDelete((ext) => {
+      const uses = extensionReferences(attendant.current, ext);
+      return uses.length > 0
+        ? `extension ${ext} is used by the auto-attendant (${uses.join(', ')}); change the auto-attendant first`
+        : undefined;
+    });
     this.provisioning = new ProvisioningService(
       {
         dataDir: config.dataDir,
@@ -382,6 +420,18 @@ export class Engine {
         users: () => this.directory.list(),
         counts: () => vmRepo.counts(),
         hasGreeting: (e) => this.voicemail.customGreeting(e) !== undefined,
+      },
+      autoattendant: {
+        current: () => attendant.current,
+        update: (body, ctx) => attendant.update(body, ctx),
+        hasExtension: (e) => this.directory.has(e),
+        promptNames: () => prompts.names(),
+        defaultTimeZone: config.timeZone,
+      },
+      prompts: {
+        library: prompts,
+        customDir: customPromptsDir(config.dataDir),
+        shippedDir: shippedPromptsDir(),
       },
       voicemailSettings: {
         get: (e) => this.voicemailSettings.get(e),
@@ -547,6 +597,12 @@ function applyChosenAdvertise(config: EngineConfig, chosen: string | undefined, 
   }
   if (config.realm === config.advertise) config.realm = chosen;
   config.advertise = chosen;
+}
+
+/** Whether an address is one of this PC's own (the proxy's packets come from one of them). */
+function isThisHost(address: string, local: LocalAddresses): boolean {
+  if (local.isLocalHost(address) || address.startsWith('127.')) return true;
+  return Object.values(os.networkInterfaces()).some((l) => l?.some((a) => a.address === address));
 }
 
 function createRelay(config: EngineConfig, logRoot: LogRoot): RelayDriver | undefined {

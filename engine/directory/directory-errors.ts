@@ -11,9 +11,23 @@ export class ValidationError extends Error {
 
 /** Creating an extension that is already taken. */
 export class UserExistsError extends ValidationError {
-  constructor(readonly extension: string) {
-    super('extension', `extension ${extension} already exists`);
+  constructor(
+    readonly extension: string,
+    message = `extension ${extension} already exists`,
+  ) {
+    super('extension', message);
     this.name = 'UserExistsError';
+  }
+}
+
+/** Deleting a user that something else still sends calls to (the auto-attendant's digit map …). */
+export class UserInUseError extends Error {
+  constructor(
+    readonly extension: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UserInUseError';
   }
 }
 

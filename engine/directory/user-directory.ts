@@ -3,7 +3,13 @@ import type { Logger } from '../log/index.js';
 import type { Database } from '../store/database-types.js';
 import { SqliteUserStore } from '../store/sqlite-user-store.js';
 import { generateSecret, generateVoicemailPin } from './credentials.js';
-import { ImportError, UserExistsError, UserNotFoundError, ValidationError } from './directory-errors.js';
+import {
+  ImportError,
+  UserExistsError,
+  UserInUseError,
+  UserNotFoundError,
+  ValidationError,
+} from './directory-errors.js';
 import type { ImportRowError } from './directory-errors.js';
 import type { UserPersistence } from './user-persistence.js';
 import type { NewUser, User, UserChange, UserChangeListener, UserField, UserPatch } from './user.js';
@@ -24,6 +30,8 @@ export interface ImportPlanRow {
 export class UserDirectory {
   private readonly users = new Map<string, User>();
   private readonly listeners = new Set<UserChangeListener>();
+  private readonly numberOwners: Array<(extension: string) => string | undefined> = [];
+  private readonly deleteGuards: Array<(extension: string) => string | undefined> = [];
 
   private readonly persistence: UserPersistence;
 
@@ -71,10 +79,25 @@ export class UserDirectory {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Numbers that services answer (the auto-attendant's 800): `owner` says who holds a number, or
+   * undefined. A user cannot be created on a number a service holds.
+   */
+  reserveNumbers(owner: (extension: string) => string | undefined): void {
+    this.numberOwners.push(owner);
+  }
+
+  /** Refuses to delete a user something still routes calls to: `guard` says why, or undefined. */
+  guardDelete(guard: (extension: string) => string | undefined): void {
+    this.deleteGuards.push(guard);
+  }
+
   create(input: NewUser): User {
     const values = validateUserFields(input, 'create');
     const user = this.complete(values).user;
     if (this.users.has(user.extension)) throw new UserExistsError(user.extension);
+    const taken = this.takenBy(user.extension);
+    if (taken) throw new UserExistsError(user.extension, taken);
     throwIf(checkWholeUser(user));
     this.persistence.insert(user);
     this.users.set(user.extension, user);
@@ -107,6 +130,10 @@ export class UserDirectory {
   delete(extension: string): User {
     const user = this.users.get(extension);
     if (!user) throw new UserNotFoundError(extension);
+    for (const guard of this.deleteGuards) {
+      const why = guard(extension);
+      if (why !== undefined) throw new UserInUseError(extension, why);
+    }
     this.persistence.remove(extension);
     this.users.delete(extension);
     this.log.info('user deleted', { extension });
@@ -130,8 +157,10 @@ export class UserDirectory {
       const ext = planned.user.extension;
       const earlier = firstSeen.get(ext);
       const whole = checkWholeUser(planned.user);
+      const taken = this.takenBy(ext);
       if (this.users.has(ext))
         problems.push({ index, field: 'extension', message: `extension ${ext} already exists` });
+      else if (taken) problems.push({ index, field: 'extension', message: taken });
       else if (earlier !== undefined) {
         problems.push({
           index,
@@ -154,6 +183,15 @@ export class UserDirectory {
     this.log.info('users imported', { count: users.length });
     for (const user of users) this.emit({ kind: 'created', user });
     return users;
+  }
+
+  /** Why a number is not free for a user (a service holds it), or undefined. */
+  private takenBy(extension: string): string | undefined {
+    for (const owner of this.numberOwners) {
+      const why = owner(extension);
+      if (why !== undefined) return why;
+    }
+    return undefined;
   }
 
   /** A full user from validated create values, generating what was left out. */

@@ -1,6 +1,7 @@
 import {
   ImportError,
   UserExistsError,
+  UserInUseError,
   UserNotFoundError,
   ValidationError,
 } from '../directory/directory-errors.js';
@@ -75,6 +76,14 @@ export const ApiErrors = {
     new ApiError(400, 'BAD_PATH', `the address contains a badly encoded part ("${segment.slice(0, 40)}")`),
   invalidField: (field: string, message: string) => new ApiError(400, 'INVALID_FIELD', message, { field }),
   userExists: (field: string, message: string) => new ApiError(409, 'USER_EXISTS', message, { field }),
+  userInUse: (message: string) => new ApiError(409, 'USER_IN_USE', message, { field: 'extension' }),
+  promptNotFound: (name: string) =>
+    new ApiError(
+      404,
+      'PROMPT_NOT_FOUND',
+      `there is no prompt "${name.slice(0, 64)}" (GET /api/prompts lists them)`,
+      { field: 'name' },
+    ),
   userNotFound: (extension: string) =>
     new ApiError(404, 'USER_NOT_FOUND', `there is no extension ${extension}`, { field: 'extension' }),
   importRejected: (rows: readonly { row: number; field?: string; message: string }[]) =>
@@ -146,6 +155,7 @@ export function toApiError(err: unknown): ApiError | null {
   if (err instanceof UserExistsError) return ApiErrors.userExists(err.field, err.message);
   if (err instanceof ValidationError) return ApiErrors.invalidField(err.field, err.message);
   if (err instanceof UserNotFoundError) return ApiErrors.userNotFound(err.extension);
+  if (err instanceof UserInUseError) return ApiErrors.userInUse(err.message);
   if (err instanceof ImportError) {
     return ApiErrors.importRejected(
       err.rows.map((r) => ({ row: r.index + 1, field: r.field, message: r.message })),

@@ -3,8 +3,10 @@ import type { Logger } from '../log/index.js';
 import type { CdrRepository } from '../store/cdr-repository.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { ApiSources } from './api-sources.js';
+import type { AttendantApi } from './autoattendant-routes.js';
 import type { LiveEvents } from './live-events.js';
 import type { PhoneApi } from './phone-routes.js';
+import type { PromptApi } from './prompt-routes.js';
 import type { VoicemailApi } from './voicemail-routes.js';
 import type { VoicemailSettingsApi } from './voicemail-settings-routes.js';
 import type { VoicemailSummaryApi } from './voicemail-summary-routes.js';
@@ -36,6 +38,10 @@ export interface ApiServerOptions {
   phones?: PhoneApi | undefined;
   /** Mailboxes behind `/api/voicemail`; without it those routes are absent. */
   voicemail?: VoicemailApi | undefined;
+  /** The auto-attendant's configuration behind `/api/autoattendant`; without it those routes are absent. */
+  autoattendant?: AttendantApi | undefined;
+  /** Replaceable prompts behind `/api/prompts`; without it those routes are absent. */
+  prompts?: PromptApi | undefined;
   /** Per-user voicemail rules behind `/api/voicemail/:extension/settings`. */
   voicemailSettings?: VoicemailSettingsApi | undefined;
   /** Every mailbox with its counts behind `GET /api/voicemail` (the console's voicemail page). */

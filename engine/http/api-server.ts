@@ -7,6 +7,7 @@ import { writeResponse } from './api-response.js';
 import type { ApiResponse } from './api-response.js';
 import type { ApiServerOptions } from './api-server-options.js';
 import { parseBasicAuth, safeEqual } from './basic-auth.js';
+import { autoAttendantRoutes } from './autoattendant-routes.js';
 import { cdrRoutes } from './cdr-routes.js';
 import { ConsoleFiles } from './console-files.js';
 import { ADVERTISE_SETTING, consoleRoutes } from './console-routes.js';
@@ -16,6 +17,7 @@ import { decodeUtf8, parseJsonObject, readBody } from './request-body.js';
 import type { Route, RouteContext } from './route.js';
 import { Router } from './router.js';
 import { phoneRoutes } from './phone-routes.js';
+import { promptRoutes } from './prompt-routes.js';
 import { securityRoutes } from './security-routes.js';
 import { readCookie, SESSION_COOKIE, SessionStore } from './sessions.js';
 import { statusRoutes } from './status-routes.js';
@@ -66,6 +68,8 @@ export class ApiServer {
       ...cdrRoutes(options.cdr),
       ...(options.phones ? phoneRoutes(options.phones) : []),
       ...(options.voicemail ? voicemailRoutes(options.voicemail) : []),
+      ...(options.autoattendant ? autoAttendantRoutes(options.autoattendant) : []),
+      ...(options.prompts ? promptRoutes(options.prompts) : []),
       ...(options.voicemailSettings ? voicemailSettingsRoutes(options.voicemailSettings) : []),
       ...(options.voicemailSummary ? voicemailSummaryRoutes(options.voicemailSummary) : []),
     ];

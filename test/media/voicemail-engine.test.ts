@@ -1,7 +1,8 @@
-// Voicemail in the running service (`node dist/engine/cli.js`): a caller dials sip:voicemail+201@… on the
-// media applications' port, skips the greeting with #, says 3 s of a 1 kHz tone after the beep and presses
+// Voicemail in the running service (`node dist/engine/cli.js`): a caller dials *201 through the proxy,
+// which routes it to sip:voicemail+201@… on the media applications' port; it skips the greeting with #, says 3 s of a 1 kHz tone after the beep and presses
 // #; the API lists the message, serves its WAV (the tone is in it), marks it heard and deletes it (row and
-// file). A 1 s message is discarded; an unknown mailbox is refused with 404; API errors name the field.
+// file). A 1 s message is discarded; an unknown mailbox is refused with 404; a call to the applications port from anyone but
+// the proxy gets 403; API errors name the field.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +30,8 @@ interface ErrorBody {
   field?: string;
 }
 
+const CALLER_SECRET = 'caller-5101-secret';
+
 describe('voicemail in the running service', () => {
   let engine: RunningEngine;
   let appsPort: number;
@@ -47,18 +50,24 @@ describe('voicemail in the running service', () => {
       secret: 'Secret-201x',
     });
     assert.equal(r.status, 201);
+    const c = await engine.api('POST', '/api/users', {
+      extension: '5101',
+      name: 'Caller',
+      secret: CALLER_SECRET,
+    });
+    assert.equal(c.status, 201);
   });
 
   after(async () => {
     await engine?.stop();
   });
 
-  /** Calls voicemail+201 as 5101, skips the greeting, sends `seconds` of 1 kHz after the beep, then #. */
+  /** Dials *201 as 5101, skips the greeting, sends `seconds` of 1 kHz after the beep, then #. */
   async function leaveMessage(seconds: number): Promise<void> {
-    const phone = await SipPhone.open({ pbxPort: appsPort, user: '5101', password: 'unused' });
+    const phone = await SipPhone.open({ pbxPort: engine.sipPort, user: '5101', password: CALLER_SECRET });
     const peer = await RtpAudioPeer.open();
     try {
-      const call = await phone.call('voicemail+201', pcmuSdp({ port: peer.port }));
+      const call = await phone.call('*201', pcmuSdp({ port: peer.port }));
       const ok = await call.final();
       assert.equal(ok.status, 200);
       const media = sdpAudio(ok.body);
@@ -127,10 +136,20 @@ describe('voicemail in the running service', () => {
   });
 
   it('refuses a mailbox that does not exist with 404', async () => {
+    const phone = await SipPhone.open({ pbxPort: engine.sipPort, user: '5101', password: CALLER_SECRET });
+    try {
+      const call = await phone.call('*999', pcmuSdp({ port: 4000 }));
+      assert.equal((await call.final()).status, 404);
+    } finally {
+      phone.close();
+    }
+  });
+
+  it('takes calls only from the proxy: a phone calling the applications port directly gets 403', async () => {
     const phone = await SipPhone.open({ pbxPort: appsPort, user: '5101', password: 'unused' });
     try {
-      const call = await phone.call('voicemail+999', pcmuSdp({ port: 4000 }));
-      assert.equal((await call.final()).status, 404);
+      const call = await phone.call('voicemail+201', pcmuSdp({ port: 4000 }));
+      assert.equal((await call.final()).status, 403);
     } finally {
       phone.close();
     }

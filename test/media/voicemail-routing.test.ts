@@ -150,8 +150,13 @@ describe('calls to voicemail through the proxy', () => {
       await caller.exited;
       assert.match(caller.output(), /Call with sip:201@.* terminated/, caller.output().slice(-2000));
 
-      const list = await messages('201');
-      assert.equal(list.length, 1, JSON.stringify(list));
+      // The message is finished once the hang-up has reached the voicemail application: poll briefly.
+      let list = await messages('201');
+      for (let i = 0; i < 50 && list.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        list = await messages('201');
+      }
+      assert.equal(list.length, 1, `${JSON.stringify(list)}\n${caller.output().slice(-1500)}`);
       const m = list[0]!;
       assert.equal(m.caller, CALLER.user);
       assert.ok(m.seconds >= 2, `${m.seconds} s recorded`);

@@ -574,7 +574,7 @@ export class SipPhone {
   sendInDialog(
     d: Dialog,
     method: string,
-    opts: { cseq?: number; body?: string | undefined; headers?: string[] } = {},
+    opts: { cseq?: number; body?: string | undefined; headers?: string[]; contentType?: string } = {},
   ): SipMessage {
     const cseq = opts.cseq ?? ++d.localCSeq;
     return this.sendRaw(
@@ -589,7 +589,7 @@ export class SipPhone {
         `CSeq: ${cseq} ${method}`,
         ...(method === 'INVITE' || method === 'UPDATE' ? [`Contact: ${this.contact}`] : []),
         ...(opts.headers ?? []),
-        ...bodyHeaders(opts.body),
+        ...bodyHeaders(opts.body, opts.contentType),
       ].join('\r\n'),
     );
   }
@@ -670,9 +670,9 @@ export class SipPhone {
   }
 }
 
-function bodyHeaders(body: string | undefined): string[] {
+function bodyHeaders(body: string | undefined, contentType = 'application/sdp'): string[] {
   if (body === undefined || body === '') return ['Content-Length: 0', '', ''];
-  return ['Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(body, 'latin1')}`, '', body];
+  return [`Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body, 'latin1')}`, '', body];
 }
 
 /** An audio SDP offering PCMU (and telephone-event) from `address:port` (`0.0.0.0`: the RFC 2543 hold). */

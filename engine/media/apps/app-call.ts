@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { Logger } from '../../log/index.js';
 import { Resampler } from '../audio/resampler.js';
 import { parseWav } from '../audio/wav-file.js';
-import type { SipResponse } from '../../sip/message/sip-message.js';
+import type { SipRequest, SipResponse } from '../../sip/message/sip-message.js';
 import type { CallMedia, CallMediaStats } from './call-media.js';
 import { CallRecorder, levelDbfs } from './call-recorder.js';
 import type { PromptLibrary } from './prompt-library.js';
@@ -131,6 +131,7 @@ export class AppCall {
   private digitWaiters: Array<() => void> = [];
   private readonly hangupListeners: Array<(cause: HangupCause) => void> = [];
   private readonly digitListeners: Array<(digit: string) => void> = [];
+  private readonly notifyListeners = new Set<(notify: SipRequest) => void>();
   private endCause: HangupCause | undefined;
   private readonly abort = new AbortController();
   private resolveHungUp!: (c: HangupCause) => void;
@@ -176,6 +177,15 @@ export class AppCall {
 
   onDigit(listener: (digit: string) => void): void {
     this.digitListeners.push(listener);
+  }
+
+  /**
+   * Hears the caller's in-dialog NOTIFYs (already answered 200): a REFER's progress as a `message/sipfrag`
+   * body (RFC 3515 §2.4.5). Returns the function that stops listening.
+   */
+  onNotify(listener: (notify: SipRequest) => void): () => void {
+    this.notifyListeners.add(listener);
+    return () => this.notifyListeners.delete(listener);
   }
 
   /** Sends the 200 OK (once); later calls wait for the same answer. */
@@ -335,6 +345,11 @@ export class AppCall {
     this.digitQueue += d;
     for (const l of [...this.digitListeners]) l(d);
     this.wakeDigitWaiters();
+  }
+
+  /** An in-dialog NOTIFY from the caller. */
+  notified(notify: SipRequest): void {
+    for (const l of [...this.notifyListeners]) l(notify);
   }
 
   /** The call is over (BYE, CANCEL, shutdown …): stop media, wake every waiting operation. */

@@ -84,6 +84,12 @@ export class PromptLibrary {
     return samples;
   }
 
+  /** Drops a prompt's cached audio (after an upload or a delete), so the next call reads the file again. */
+  forget(name: string): void {
+    for (const key of [...this.cache.keys()])
+      if (path.basename(key.slice(0, key.lastIndexOf('|'))) === `${name}.wav`) this.cache.delete(key);
+  }
+
   /** Every prompt name available, custom and shipped. */
   async names(): Promise<string[]> {
     const out = new Set<string>();

@@ -44,6 +44,9 @@ export interface UasCallContext {
 
 type Offer = ReturnType<typeof answerOffer>;
 
+/** Requests that establish or refresh the remote target, so they carry a Contact. */
+const TARGET_REFRESH = new Set(['INVITE', 'UPDATE', 'REFER', 'SUBSCRIBE']);
+
 /**
  * The SIP side of one application call: a UAS dialog (RFC 3261 §12–§15). It answers the INVITE with SDP
  * (the offer's, or ours for a late offer answered in the ACK), retransmits the 2xx until the ACK comes
@@ -165,6 +168,8 @@ export class UasCall implements CallSignalling {
       { name: 'Call-ID', value: this.callId },
       { name: 'CSeq', value: `${cseq} ${method}` },
       { name: 'User-Agent', value: this.ctx.userAgent },
+      // Target refresh requests carry our Contact (§12.2.1.1; RFC 3515 §2.4.1 for REFER).
+      ...(TARGET_REFRESH.has(method) ? [{ name: 'Contact', value: this.contact }] : []),
       ...headers,
     ]);
     req.body = body;
@@ -219,10 +224,14 @@ export class UasCall implements CallSignalling {
       case 'INFO':
         this.info(tx);
         return;
-      case 'UPDATE':
       case 'NOTIFY':
+        // A REFER's progress (RFC 3515 §2.4.4): always accepted, then told to the application.
+        tx.respond(makeResponse(req, 200, 'OK', [{ name: 'Allow', value: this.ctx.allow }]));
+        this.app?.notified(req);
+        return;
+      case 'UPDATE':
       case 'OPTIONS':
-        // UPDATE without a body refreshes nothing we keep; NOTIFY reports a REFER's progress (the app asks).
+        // UPDATE without a body refreshes nothing we keep.
         tx.respond(makeResponse(req, 200, 'OK', [{ name: 'Allow', value: this.ctx.allow }]));
         return;
       default:
