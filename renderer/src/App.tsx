@@ -12,6 +12,8 @@ import { Registrations } from './pages/Registrations';
 import { Setup } from './pages/Setup';
 import { Users } from './pages/Users';
 import { MailboxPage, Voicemail } from './pages/Voicemail';
+import { Attendant } from './pages/Attendant';
+import { Prompts } from './pages/Prompts';
 
 type Phase = 'loading' | 'offline' | 'setup' | 'login' | 'console';
 
@@ -19,6 +21,8 @@ const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/users', label: 'Users' },
   { to: '/voicemail', label: 'Voicemail' },
+  { to: '/attendant', label: 'Auto-attendant' },
+  { to: '/prompts', label: 'Prompts' },
   { to: '/phones', label: 'Phones' },
   { to: '/registrations', label: 'Registrations' },
   { to: '/calls', label: 'Call log' },
@@ -112,6 +116,8 @@ function Shell(props: { notice: string | undefined; onDismissNotice: () => void;
   else if (phoneMatch) page = <PhoneDetailPage mac={phoneMatch[1] ?? ''} />;
   else if (path === '/provisioning') page = <Provisioning />;
   else if (path === '/voicemail') page = <Voicemail />;
+  else if (path === '/attendant') page = <Attendant />;
+  else if (path === '/prompts') page = <Prompts />;
   else if (mailboxMatch) page = <MailboxPage key={mailboxMatch[1]} extension={mailboxMatch[1] ?? ''} />;
   else if (path === '/registrations') page = <Registrations />;
   else if (path === '/calls') page = <CallLog />;

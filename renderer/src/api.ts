@@ -1,6 +1,14 @@
 /** The engine's REST API as the console uses it: JSON in and out, the session cookie, clear errors. */
 
 import type { CallView } from '../../engine/engine.js';
+import type {
+  AttendantConfig as EngineAttendantConfig,
+  AttendantDestination as EngineAttendantDestination,
+  AttendantMenu as EngineAttendantMenu,
+  OpeningPeriod as EngineOpeningPeriod,
+  Weekday as EngineWeekday,
+} from '../../engine/attendant/attendant-config.js';
+import type { PromptView } from '../../engine/http/prompt-routes.js';
 import type { RegistrationView } from '../../engine/http/api-sources.js';
 import type { UserJson } from '../../engine/http/user-json.js';
 import type { VoicemailView } from '../../engine/http/voicemail-routes.js';
@@ -153,6 +161,14 @@ export type VoicemailMessage = VoicemailView;
 export type MailboxSummary = EngineMailboxSummary;
 /** `GET/PUT /api/voicemail/:extension/settings`: when that user's calls go to voicemail. */
 export type VoicemailSettings = EngineVoicemailSettings & { extension: string };
+/** `GET/PUT /api/autoattendant`; GET adds the time zone in use. */
+export type AttendantConfig = EngineAttendantConfig & { effectiveTimeZone?: string };
+export type AttendantDestination = EngineAttendantDestination;
+export type AttendantMenu = EngineAttendantMenu;
+export type OpeningPeriod = EngineOpeningPeriod;
+export type Weekday = EngineWeekday;
+/** A prompt in `GET /api/prompts`: shipped, replaced by an upload, or both. */
+export type Prompt = PromptView;
 
 export interface SessionState {
   authenticated: boolean;
