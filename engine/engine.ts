@@ -36,7 +36,7 @@ import { MediaAnchor } from './sip/media/media-anchor.js';
 import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { echoTest } from './media/apps/echo-test.js';
-import { MediaEndpoint } from './media/apps/media-endpoint.js';
+import { MediaEndpoint, type MediaApplication } from './media/apps/media-endpoint.js';
 import { mailboxApp } from './media/apps/mailbox-app.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
 import { autoAttendantApp } from './media/apps/autoattendant-app.js';
@@ -335,11 +335,8 @@ export class Engine {
     // Voicemail: sip:voicemail+<extension>@… leaves a message in that user's mailbox.
     const vmLog = logRoot.logger('voicemail');
     const hasMailbox = (ext: string): boolean => this.directory.get(ext) !== undefined;
-    this.voicemail = new VoicemailBoxes(
-      new VoicemailRepository(this.db),
-      path.join(config.dataDir, 'voicemail'),
-      vmLog,
-    );
+    const vmRepo = new VoicemailRepository(this.db);
+    this.voicemail = new VoicemailBoxes(vmRepo, path.join(config.dataDir, 'voicemail'), vmLog);
     this.voicemail.recover();
     this.voicemail.onChange((mailbox) => this.mwi.mailboxChanged(mailbox));
     // A deleted user's mailbox goes with them: messages, greeting and settings.
@@ -349,11 +346,23 @@ export class Engine {
       this.voicemailSettings.delete(ev.user.extension);
       if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
     });
-    this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
+    // The console's voicemail page follows the mailboxes: told when a call to either application ends
+    // (a message left or discarded; messages heard or deleted by phone). The API's changes notify from
+    // the routes.
+    const followed =
+      (app: MediaApplication): MediaApplication =>
+      async (call) => {
+        try {
+          await app(call);
+        } finally {
+          this.events.notify('voicemail');
+        }
+      };
+    this.apps.addApplication('voicemail', followed(voicemailApp(this.voicemail, { hasMailbox }, vmLog)));
     // The mailbox by phone: sip:mailbox+<extension>@… (*97, the caller's own box) or sip:mailbox@… (*98).
     this.apps.addApplication(
       'mailbox',
-      mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog),
+      followed(mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog)),
     );
     // Auto-attendant: sip:autoattendant@… answers the main number and transfers callers by REFER.
     const aaLog = logRoot.logger('autoattendant');
@@ -437,7 +446,12 @@ export class Engine {
         preview: (mac) => this.provisioning.files.preview(mac),
         info: () => this.provisioning.info(),
       },
-      voicemail: { boxes: this.voicemail, hasMailbox },
+      voicemail: { boxes: this.voicemail, hasMailbox, changed: () => this.events.notify('voicemail') },
+      voicemailSummary: {
+        users: () => this.directory.list(),
+        counts: () => vmRepo.counts(),
+        hasGreeting: (e) => this.voicemail.customGreeting(e) !== undefined,
+      },
       autoattendant: {
         current: () => attendant.current,
         update: (body, ctx) => attendant.update(body, ctx),

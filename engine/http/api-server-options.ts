@@ -9,6 +9,7 @@ import type { PhoneApi } from './phone-routes.js';
 import type { PromptApi } from './prompt-routes.js';
 import type { VoicemailApi } from './voicemail-routes.js';
 import type { VoicemailSettingsApi } from './voicemail-settings-routes.js';
+import type { VoicemailSummaryApi } from './voicemail-summary-routes.js';
 
 export interface ApiServerOptions {
   /** Category `api`: one debug line per request. */
@@ -43,4 +44,6 @@ export interface ApiServerOptions {
   prompts?: PromptApi | undefined;
   /** Per-user voicemail rules behind `/api/voicemail/:extension/settings`. */
   voicemailSettings?: VoicemailSettingsApi | undefined;
+  /** Every mailbox with its counts behind `GET /api/voicemail` (the console's voicemail page). */
+  voicemailSummary?: VoicemailSummaryApi | undefined;
 }

@@ -25,6 +25,7 @@ import { userImportRoutes } from './user-import-routes.js';
 import { userRoutes } from './user-routes.js';
 import { voicemailRoutes } from './voicemail-routes.js';
 import { voicemailSettingsRoutes } from './voicemail-settings-routes.js';
+import { voicemailSummaryRoutes } from './voicemail-summary-routes.js';
 
 const ONE_MIB = 1024 * 1024;
 const ADMIN_USER = 'admin';
@@ -70,6 +71,7 @@ export class ApiServer {
       ...(options.autoattendant ? autoAttendantRoutes(options.autoattendant) : []),
       ...(options.prompts ? promptRoutes(options.prompts) : []),
       ...(options.voicemailSettings ? voicemailSettingsRoutes(options.voicemailSettings) : []),
+      ...(options.voicemailSummary ? voicemailSummaryRoutes(options.voicemailSummary) : []),
     ];
     this.router = new Router(routes);
     this.server = http.createServer((req, res) => void this.handle(req, res));

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 /** What changed; the console re-reads the matching resource. */
-export type LiveTopic = 'registrations' | 'calls' | 'cdr' | 'users' | 'status' | 'phones';
+export type LiveTopic = 'registrations' | 'calls' | 'cdr' | 'users' | 'status' | 'phones' | 'voicemail';
 
 export interface LiveEventsOptions {
   /** Changes are gathered for this long and sent as one event (250 ms by default). */

@@ -11,6 +11,8 @@ import type { Route } from './route.js';
 export interface VoicemailApi {
   boxes: VoicemailBoxes;
   hasMailbox(extension: string): boolean;
+  /** Told after the API changed a mailbox (heard, deleted, greeting): the console's live view follows. */
+  changed?(extension: string): void;
 }
 
 /** A message as the API shows it. */
@@ -123,6 +125,7 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
         const ext = mailbox(params);
         const samples = decodeGreeting(binary ?? Buffer.alloc(0));
         api.boxes.setGreeting(ext, samples, GREETING_RATE);
+        api.changed?.(ext);
         log.info('greeting uploaded', { extension: ext, seconds: samples.length / GREETING_RATE });
         return jsonResponse(200, {
           extension: ext,
@@ -136,6 +139,7 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
       handle: ({ params }) => {
         const ext = mailbox(params);
         if (!api.boxes.deleteGreeting(ext)) throw ApiErrors.greetingNotFound(ext);
+        api.changed?.(ext);
         return noContent();
       },
     },
@@ -157,7 +161,9 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
         const m = message(params);
         if (typeof json.heard !== 'boolean')
           throw ApiErrors.invalidField('heard', 'heard must be true or false');
-        return jsonResponse(200, view(api.boxes.setHeard(m.mailbox, m.id, json.heard)!));
+        const saved = view(api.boxes.setHeard(m.mailbox, m.id, json.heard)!);
+        api.changed?.(m.mailbox);
+        return jsonResponse(200, saved);
       },
     },
     {
@@ -166,6 +172,7 @@ export function voicemailRoutes(api: VoicemailApi): Route[] {
       handle: ({ params, log }) => {
         const m = message(params);
         api.boxes.delete(m.mailbox, m.id);
+        api.changed?.(m.mailbox);
         log.info('voicemail deleted', { extension: m.mailbox, id: m.id });
         return noContent();
       },

@@ -33,6 +33,12 @@ export interface VoicemailMessage {
   recording: boolean;
 }
 
+/** How many finished messages a mailbox holds, and how many of them nobody has listened to. */
+export interface MailboxTally {
+  total: number;
+  unheard: number;
+}
+
 export interface NewVoicemail {
   mailbox: string;
   caller: string;
@@ -74,6 +80,7 @@ export class VoicemailRepository {
   private readonly selectBox;
   private readonly selectAll;
   private readonly deleteOne;
+  private readonly countBoxes;
 
   constructor(private readonly db: Database) {
     this.insertOne = db.prepare(
@@ -88,6 +95,9 @@ export class VoicemailRepository {
     );
     this.selectAll = db.prepare('SELECT * FROM voicemail ORDER BY id');
     this.deleteOne = db.prepare('DELETE FROM voicemail WHERE id = ?');
+    this.countBoxes = db.prepare(
+      'SELECT mailbox, COUNT(*) AS total, SUM(heard = 0) AS unheard FROM voicemail WHERE recording = 0 GROUP BY mailbox',
+    );
   }
 
   /** A new message, marked as recording, with its file name `<id>.wav`. */
@@ -122,6 +132,12 @@ export class VoicemailRepository {
 
   all(): VoicemailMessage[] {
     return (this.selectAll.all() as Row[]).map(toMessage);
+  }
+
+  /** Finished messages per mailbox (all, and not heard yet), in one query: the console's mailbox list. */
+  counts(): Map<string, MailboxTally> {
+    const rows = this.countBoxes.all() as { mailbox: string; total: number; unheard: number }[];
+    return new Map(rows.map((r) => [r.mailbox, { total: r.total, unheard: r.unheard }]));
   }
 
   delete(id: number): boolean {

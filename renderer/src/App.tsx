@@ -11,12 +11,18 @@ import { Provisioning } from './pages/Provisioning';
 import { Registrations } from './pages/Registrations';
 import { Setup } from './pages/Setup';
 import { Users } from './pages/Users';
+import { MailboxPage, Voicemail } from './pages/Voicemail';
+import { Attendant } from './pages/Attendant';
+import { Prompts } from './pages/Prompts';
 
 type Phase = 'loading' | 'offline' | 'setup' | 'login' | 'console';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/users', label: 'Users' },
+  { to: '/voicemail', label: 'Voicemail' },
+  { to: '/attendant', label: 'Auto-attendant' },
+  { to: '/prompts', label: 'Prompts' },
   { to: '/phones', label: 'Phones' },
   { to: '/registrations', label: 'Registrations' },
   { to: '/calls', label: 'Call log' },
@@ -103,11 +109,16 @@ function Shell(props: { notice: string | undefined; onDismissNotice: () => void;
   let page;
   const callMatch = /^\/calls\/(\d+)$/.exec(path);
   const phoneMatch = /^\/phones\/([0-9a-f]{12})$/.exec(path);
+  const mailboxMatch = /^\/voicemail\/([0-9]{1,15})$/.exec(path);
   if (path === '/' || path === '') page = <Dashboard />;
   else if (path === '/users') page = <Users />;
   else if (path === '/phones') page = <Phones />;
   else if (phoneMatch) page = <PhoneDetailPage mac={phoneMatch[1] ?? ''} />;
   else if (path === '/provisioning') page = <Provisioning />;
+  else if (path === '/voicemail') page = <Voicemail />;
+  else if (path === '/attendant') page = <Attendant />;
+  else if (path === '/prompts') page = <Prompts />;
+  else if (mailboxMatch) page = <MailboxPage key={mailboxMatch[1]} extension={mailboxMatch[1] ?? ''} />;
   else if (path === '/registrations') page = <Registrations />;
   else if (path === '/calls') page = <CallLog />;
   else if (callMatch) page = <CallDetail id={Number(callMatch[1])} />;

@@ -1,8 +1,19 @@
 /** The engine's REST API as the console uses it: JSON in and out, the session cookie, clear errors. */
 
 import type { CallView } from '../../engine/engine.js';
+import type {
+  AttendantConfig as EngineAttendantConfig,
+  AttendantDestination as EngineAttendantDestination,
+  AttendantMenu as EngineAttendantMenu,
+  OpeningPeriod as EngineOpeningPeriod,
+  Weekday as EngineWeekday,
+} from '../../engine/attendant/attendant-config.js';
+import type { PromptView } from '../../engine/http/prompt-routes.js';
 import type { RegistrationView } from '../../engine/http/api-sources.js';
 import type { UserJson } from '../../engine/http/user-json.js';
+import type { VoicemailView } from '../../engine/http/voicemail-routes.js';
+import type { MailboxSummary as EngineMailboxSummary } from '../../engine/http/voicemail-summary-routes.js';
+import type { VoicemailSettings as EngineVoicemailSettings } from '../../engine/store/voicemail-settings-repository.js';
 import type { LoggedProblem } from '../../engine/log/index.js';
 import type { CallMediaStats } from '../../engine/media/relay-driver.js';
 import type { TracedMessage as EngineTracedMessage } from '../../engine/sip/trace/call-trace.js';
@@ -76,11 +87,15 @@ export async function request<T>(
   method: string,
   path: string,
   body?: unknown,
-  options: { text?: string; quietAuth?: boolean } = {},
+  options: { text?: string; file?: Blob; quietAuth?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { 'X-PBX-Console': '1', Accept: 'application/json' };
-  let payload: string | undefined;
-  if (options.text !== undefined) {
+  let payload: string | Blob | undefined;
+  if (options.file !== undefined) {
+    // Sent as the bytes of the file (a WAV greeting), not as a form: the API reads the body as is.
+    headers['Content-Type'] = options.file.type || 'application/octet-stream';
+    payload = options.file;
+  } else if (options.text !== undefined) {
     headers['Content-Type'] = 'text/csv; charset=utf-8';
     payload = options.text;
   } else if (body !== undefined) {
@@ -140,6 +155,20 @@ export type PhoneSummary = PhoneView;
 export type PhoneDetail = PhoneDetailView;
 export type PhoneConfigPreview = EnginePhoneConfigPreview;
 export type ProvisioningInfo = EngineProvisioningInfo;
+/** A message in `GET /api/voicemail/:extension`, newest first. */
+export type VoicemailMessage = VoicemailView;
+/** A mailbox in `GET /api/voicemail`: its owner and how many messages, how many new. */
+export type MailboxSummary = EngineMailboxSummary;
+/** `GET/PUT /api/voicemail/:extension/settings`: when that user's calls go to voicemail. */
+export type VoicemailSettings = EngineVoicemailSettings & { extension: string };
+/** `GET/PUT /api/autoattendant`; GET adds the time zone in use. */
+export type AttendantConfig = EngineAttendantConfig & { effectiveTimeZone?: string };
+export type AttendantDestination = EngineAttendantDestination;
+export type AttendantMenu = EngineAttendantMenu;
+export type OpeningPeriod = EngineOpeningPeriod;
+export type Weekday = EngineWeekday;
+/** A prompt in `GET /api/prompts`: shipped, replaced by an upload, or both. */
+export type Prompt = PromptView;
 
 export interface SessionState {
   authenticated: boolean;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiFailure, get } from './api';
 
-export type Topic = 'registrations' | 'calls' | 'cdr' | 'users' | 'status' | 'phones';
+export type Topic = 'registrations' | 'calls' | 'cdr' | 'users' | 'status' | 'phones' | 'voicemail';
 
 type Listener = (topics: Topic[]) => void;
 const listeners = new Set<Listener>();
@@ -26,7 +26,7 @@ function ensureStream(): void {
   source.addEventListener('error', () => {
     setConnected(false);
     // After a restart, everything may have changed: refresh every view once it is back.
-    for (const l of listeners) l(['registrations', 'calls', 'cdr', 'users', 'status', 'phones']);
+    for (const l of listeners) l(['registrations', 'calls', 'cdr', 'users', 'status', 'phones', 'voicemail']);
   });
 }
 

@@ -196,8 +196,15 @@ export function CallLog() {
   );
 }
 
+/** How each result looks: answered is good, failed is bad, a call voicemail took is neither. */
+const DISPOSITION_TONE: Record<string, string> = {
+  ANSWERED: 'badge-good',
+  FAILED: 'badge-bad',
+  VOICEMAIL: 'badge-new',
+};
+
 export function DispositionBadge(props: { d: string }) {
-  const tone = props.d === 'ANSWERED' ? 'badge-good' : props.d === 'FAILED' ? 'badge-bad' : 'badge-warn';
+  const tone = DISPOSITION_TONE[props.d] ?? 'badge-warn';
   return <span className={`badge ${tone}`}>{props.d.toLowerCase()}</span>;
 }
 
