@@ -36,7 +36,7 @@ import { MediaAnchor } from './sip/media/media-anchor.js';
 import type { CallMediaStats, RelayDriver } from './media/relay-driver.js';
 import { BuiltinRelay } from './media/relay/builtin-relay.js';
 import { echoTest } from './media/apps/echo-test.js';
-import { MediaEndpoint, type MediaApplication } from './media/apps/media-endpoint.js';
+import { MediaEndpoint } from './media/apps/media-endpoint.js';
 import { mailboxApp } from './media/apps/mailbox-app.js';
 import { voicemailApp } from './media/apps/voicemail-app.js';
 import { autoAttendantApp } from './media/apps/autoattendant-app.js';
@@ -346,23 +346,14 @@ export class Engine {
       this.voicemailSettings.delete(ev.user.extension);
       if (n > 0) vmLog.info('mailbox deleted with its user', { mailbox: ev.user.extension, messages: n });
     });
-    // The console's voicemail page follows the mailboxes: told when a call to either application ends
-    // (a message left or discarded; messages heard or deleted by phone). The API's changes notify from
-    // the routes.
-    const followed =
-      (app: MediaApplication): MediaApplication =>
-      async (call) => {
-        try {
-          await app(call);
-        } finally {
-          this.events.notify('voicemail');
-        }
-      };
-    this.apps.addApplication('voicemail', followed(voicemailApp(this.voicemail, { hasMailbox }, vmLog)));
+    // The console's voicemail page follows the mailboxes as they change (a message left, heard or
+    // deleted, by phone or over the API); greeting changes notify from the API routes.
+    this.voicemail.onChange(() => this.events.notify('voicemail'));
+    this.apps.addApplication('voicemail', voicemailApp(this.voicemail, { hasMailbox }, vmLog));
     // The mailbox by phone: sip:mailbox+<extension>@… (*97, the caller's own box) or sip:mailbox@… (*98).
     this.apps.addApplication(
       'mailbox',
-      followed(mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog)),
+      mailboxApp(this.voicemail, { pinOf: (ext) => this.directory.get(ext)?.voicemailPin }, vmLog),
     );
     // Auto-attendant: sip:autoattendant@… answers the main number and transfers callers by REFER.
     const aaLog = logRoot.logger('autoattendant');

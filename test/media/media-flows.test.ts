@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
+import { voicemailOff } from '../support/voicemail.js';
 import { freePort } from '../support/ports.js';
 import { RtpPeer } from '../support/rtp-peer.js';
 import {
@@ -107,6 +108,8 @@ async function startPbx(rangeSize: number, extraArgs: string[] = []): Promise<Pb
     const r = await engine.api('POST', '/api/users', { extension: u.user, name: u.user, secret: u.password });
     assert.equal(r.status, 201);
   }
+  // Refused and cancelled calls must reach the caller as such, not be answered by voicemail.
+  await voicemailOff(engine, CALLER.user, CALLEE.user);
   return { engine, range };
 }
 
