@@ -104,6 +104,7 @@ const PROMPTS = [
   ['please-try-again', 'Please try again.', 'common'],
   ['vm-person-at-extension', 'The person at extension', 'voicemail: leaving a message'],
   ['vm-not-available', 'is not available.', 'voicemail: leaving a message'],
+  ['vm-on-the-phone', 'is on the phone.', 'voicemail: leaving a message'],
   [
     'vm-leave-message',
     'Please leave a message after the tone. When you are done, hang up, or press pound.',

@@ -32,9 +32,7 @@ export function voicemailApp(boxes: VoicemailBoxes, opts: VoicemailOptions, log:
       return;
     }
     const custom = boxes.customGreeting(mailbox);
-    const greeting = custom
-      ? [{ file: custom }]
-      : ['vm-person-at-extension', ...sayDigits(mailbox), 'vm-not-available', 'vm-leave-message'];
+    const greeting = custom ? [{ file: custom }] : standardGreeting(mailbox, call.info.header('Diversion'));
     const played = await call.play(greeting, { bargeIn: '#' });
     if (played.reason === 'hangup') return;
 
@@ -63,4 +61,18 @@ export function voicemailApp(boxes: VoicemailBoxes, opts: VoicemailOptions, log:
     log.info('voicemail left', { mailbox, id: message.id, caller: call.info.caller, seconds: r.seconds });
     if (r.reason !== 'hangup') await call.play('goodbye');
   };
+}
+
+/**
+ * The greeting of a mailbox without its own: "The person at extension 2 0 1 is not available" — or "is on
+ * the phone" when the proxy diverted the call because the phone said busy (RFC 5806 `reason=user-busy`).
+ */
+export function standardGreeting(mailbox: string, diversion: string | undefined): string[] {
+  const busy = diversion !== undefined && /;\s*reason\s*=\s*"?user-busy"?/i.test(diversion);
+  return [
+    'vm-person-at-extension',
+    ...sayDigits(mailbox),
+    busy ? 'vm-on-the-phone' : 'vm-not-available',
+    'vm-leave-message',
+  ];
 }
