@@ -11,9 +11,9 @@ import { parseWav } from '../../engine/media/audio/wav-file.js';
 import { dominantFrequency } from '../support/audio-analysis.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { tempDir } from '../support/paths.js';
+import { leaveVoicemail } from '../support/voicemail-caller.js';
 import { freePort } from '../support/ports.js';
-import { RtpAudioPeer, soxTone } from '../support/rtp-audio-peer.js';
-import { pcmuSdp, sdpAudio, sleep, SipPhone } from '../support/sip-phone.js';
+import { pcmuSdp, SipPhone } from '../support/sip-phone.js';
 
 interface MessageView {
   id: number;
@@ -63,32 +63,8 @@ describe('voicemail in the running service', () => {
   });
 
   /** Dials *201 as 5101, skips the greeting, sends `seconds` of 1 kHz after the beep, then #. */
-  async function leaveMessage(seconds: number): Promise<void> {
-    const phone = await SipPhone.open({ pbxPort: engine.sipPort, user: '5101', password: CALLER_SECRET });
-    const peer = await RtpAudioPeer.open();
-    try {
-      const call = await phone.call('*201', pcmuSdp({ port: peer.port }));
-      const ok = await call.final();
-      assert.equal(ok.status, 200);
-      const media = sdpAudio(ok.body);
-      assert.ok(await peer.until((r) => r.length >= 10, 2000), 'the greeting plays');
-      await peer.sendDigit(media.port, '#'); // skip the greeting: the beep follows
-      // While recording nothing is sent: wait for the beep to end.
-      for (let i = 0; i < 100; i++) {
-        const n = peer.received.length;
-        await sleep(150);
-        if (peer.received.length === n) break;
-      }
-      await peer.sendAudio(media.port, soxTone(1000, seconds));
-      await peer.sendDigit(media.port, '#');
-      const bye = await phone.inDialogRequest('BYE', call.callId, 8000);
-      phone.respond(bye, 200, 'OK');
-      await sleep(100);
-    } finally {
-      peer.close();
-      phone.close();
-    }
-  }
+  const leaveMessage = (seconds: number): Promise<void> =>
+    leaveVoicemail(engine.sipPort, { user: '5101', password: CALLER_SECRET }, '201', seconds);
 
   it('records a message: listed with its length, its WAV holds the tone, heard can be set, delete removes it', async () => {
     await leaveMessage(3);
