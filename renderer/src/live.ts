@@ -56,6 +56,8 @@ export function useLiveConnected(): boolean {
 
 export interface Resource<T> {
   data: T | undefined;
+  /** The path `data` was read from: while a new path loads, `data` is still the previous one's. */
+  dataPath: string | undefined;
   error: string | undefined;
   loading: boolean;
   reload: () => void;
@@ -67,6 +69,7 @@ export interface Resource<T> {
  */
 export function useLive<T>(path: string | null, topics: Topic[]): Resource<T> {
   const [data, setData] = useState<T | undefined>(undefined);
+  const [dataPath, setDataPath] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [loading, setLoading] = useState(true);
   const generation = useRef(0);
@@ -80,6 +83,7 @@ export function useLive<T>(path: string | null, topics: Topic[]): Resource<T> {
       (d) => {
         if (mine !== generation.current) return;
         setData(d);
+        setDataPath(path);
         setError(undefined);
         setLoading(false);
       },
@@ -107,7 +111,7 @@ export function useLive<T>(path: string | null, topics: Topic[]): Resource<T> {
     };
   }, [topicKey, reload]);
 
-  return { data, error, loading, reload };
+  return { data, dataPath, error, loading, reload };
 }
 
 /** A clock for counters that advance every second (call durations). */

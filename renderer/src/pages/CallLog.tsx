@@ -177,17 +177,23 @@ export function CallLog() {
           ← Newer
         </button>
         <span className="muted" data-testid="pager-range">
-          {page.data
-            ? shown === 0
-              ? `0 of ${page.data.total.toLocaleString()}`
-              : `${first}–${first + shown - 1} of ${page.data.total.toLocaleString()}`
-            : ''}
+          {page.dataPath !== path
+            ? page.data
+              ? 'Loading…'
+              : ''
+            : page.data
+              ? shown === 0
+                ? `0 of ${page.data.total.toLocaleString()}`
+                : `${first}–${first + shown - 1} of ${page.data.total.toLocaleString()}`
+              : ''}
         </span>
         <button
           type="button"
           className="secondary"
-          disabled={!page.data?.nextCursor}
-          onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
+          disabled={page.dataPath !== path || !page.data?.nextCursor}
+          onClick={() =>
+            page.dataPath === path && page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])
+          }
         >
           Older →
         </button>
