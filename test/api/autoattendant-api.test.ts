@@ -3,7 +3,7 @@
 // cannot become a user's, a user the AA routes to cannot be deleted, and prompt uploads (44.1 kHz stereo)
 // are stored as 8 kHz mono, served back, listed as custom and removed again.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { soxSine } from '../support/sox.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -225,23 +225,7 @@ describe('auto-attendant and prompts API', () => {
 
   it('takes a 44.1 kHz stereo WAV, serves it back as 8 kHz mono, and DELETE brings the shipped one back', async () => {
     const file = path.join(tempDir('aa-upload'), 'stereo.wav');
-    execFileSync('sox', [
-      '-q',
-      '-n',
-      '-r',
-      '44100',
-      '-c',
-      '2',
-      '-b',
-      '16',
-      file,
-      'synth',
-      '2',
-      'sine',
-      '600',
-      'vol',
-      '0.5',
-    ]);
+    soxSine(file, { hz: 600, seconds: 2, rate: 44100, channels: 2, volume: 0.5 });
     const put = await fetch(`${engine.baseUrl}/api/prompts/aa-welcome`, {
       method: 'PUT',
       headers: { authorization: auth(), 'content-type': 'audio/wav' },
@@ -291,39 +275,9 @@ describe('auto-attendant and prompts API', () => {
       });
     const dir = tempDir('aa-bad-upload');
     const tiny = path.join(dir, 'tiny.wav');
-    execFileSync('sox', [
-      '-q',
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      tiny,
-      'synth',
-      '0.05',
-      'sine',
-      '500',
-    ]);
+    soxSine(tiny, { hz: 500, seconds: 0.05 });
     const long = path.join(dir, 'long.wav');
-    execFileSync('sox', [
-      '-q',
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '8',
-      '-e',
-      'u-law',
-      long,
-      'synth',
-      '301',
-      'sine',
-      '500',
-    ]);
+    soxSine(long, { hz: 500, seconds: 301, encoding: 'u-law' });
     const cases: Array<[string, Buffer, number, string, RegExp]> = [
       ['aa-welcome', Buffer.from('this is not audio'), 400, 'audio', /not a WAV/],
       ['aa-welcome', Buffer.alloc(0), 400, 'audio', /empty/],
@@ -349,23 +303,7 @@ describe('auto-attendant and prompts API', () => {
     }
     // A μ-law upload of a sensible length is fine.
     const ulaw = path.join(dir, 'ulaw.wav');
-    execFileSync('sox', [
-      '-q',
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '8',
-      '-e',
-      'u-law',
-      ulaw,
-      'synth',
-      '1',
-      'sine',
-      '500',
-    ]);
+    soxSine(ulaw, { hz: 500, seconds: 1, encoding: 'u-law' });
     assert.equal((await upload('goodbye', fs.readFileSync(ulaw))).status, 200);
     assert.equal((await engine.api('DELETE', '/api/prompts/goodbye')).status, 204);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { soxSine } from '../support/sox.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -179,21 +179,7 @@ describe('auto-attendant and prompts in the console (Chromium, real engine)', ()
     await screenshot(page, 'aa-06-prompt-error');
 
     const wav = path.join(dir, 'welcome.wav');
-    execFileSync('sox', [
-      '-q',
-      '-n',
-      '-r',
-      '22050',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      wav,
-      'synth',
-      '1.5',
-      'sine',
-      '660',
-    ]);
+    soxSine(wav, { hz: 660, seconds: 1.5, rate: 22050 });
     await page.getByLabel(/Replace… *aa-welcome with a WAV file/).setInputFiles(wav);
     await page.getByText(/aa-welcome now plays your recording welcome\.wav \(1\.5 seconds\)/).waitFor();
     await row.getByText('your own').waitFor();

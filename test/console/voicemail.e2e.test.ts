@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { soxSine } from '../support/sox.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -240,21 +240,7 @@ describe('voicemail in the console (Chromium, real engine, baresip caller)', () 
     await screenshot(page, 'vm-07-greeting-error');
     // A CD-quality stereo recording (what a voice recorder app makes): stored as 8 kHz mono, 2.5 s.
     const wav = path.join(dataDir, 'my-greeting.wav');
-    execFileSync('sox', [
-      '-q',
-      '-n',
-      '-r',
-      '44100',
-      '-c',
-      '2',
-      '-b',
-      '16',
-      wav,
-      'synth',
-      '2.5',
-      'sine',
-      '440',
-    ]);
+    soxSine(wav, { hz: 440, seconds: 2.5, rate: 44100, channels: 2 });
     const served = page.waitForResponse(
       (r) => new URL(r.url()).pathname === '/api/voicemail/201/greeting' && r.request().method() === 'GET',
       { timeout: 10_000 },

@@ -5,7 +5,7 @@
 // part (202, NOTIFY sipfrag) and expects the attendant's BYE; a refused REFER or a failing target brings
 // the caller back to the menu; no key and wrong keys end in the configured destinations.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { soxSine } from '../support/sox.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -48,23 +48,7 @@ describe('auto-attendant in the running service', () => {
 
   const upload = async (name: string, hz: number, seconds = 1): Promise<void> => {
     const file = path.join(tempDir('aa-tone'), `${name}.wav`);
-    execFileSync('sox', [
-      '-q',
-      '-n',
-      '-r',
-      '16000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      file,
-      'synth',
-      String(seconds),
-      'sine',
-      String(hz),
-      'vol',
-      '0.5',
-    ]);
+    soxSine(file, { hz, seconds, rate: 16000, volume: 0.5 });
     const r = await fetch(`${engine.baseUrl}/api/prompts/${name}`, {
       method: 'PUT',
       headers: {

@@ -1,7 +1,8 @@
 // baresip (Debian's baresip-core), a real softphone, scripted through its config files: one auto-answering
 // account, a sine tone of a chosen frequency as its microphone (made with sox), and every call's received
 // audio recorded to <dir>/rec/*-dec.wav. It binds its SIP port and the next one (TLS): reserve two ports.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { soxSine } from './sox.js';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,23 +27,7 @@ export async function makeBaresipProfile(
   const sipPort = await freePort(2);
   const ctrlPort = await freePort();
   fs.mkdirSync(path.join(dir, 'rec'));
-  execFileSync('sox', [
-    '-q',
-    '-n',
-    '-r',
-    '8000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    path.join(dir, 'tone.wav'),
-    'synth',
-    '60',
-    'sine',
-    String(toneHz),
-    'vol',
-    '0.5',
-  ]);
+  soxSine(path.join(dir, 'tone.wav'), { hz: toneHz, seconds: 60, volume: 0.5 });
   const config = [
     ['poll_method', 'epoll'],
     ['sip_listen', `127.0.0.1:${sipPort}`],
