@@ -624,8 +624,8 @@ function applyChosenAdvertise(config: EngineConfig, chosen: string | undefined, 
 
 /** Whether an address is one of this PC's own (the proxy's packets come from one of them). */
 function isThisHost(address: string, local: LocalAddresses): boolean {
-  if (local.isLocalHost(address) || address.startsWith('127.')) return true;
-  return Object.values(os.networkInterfaces()).some((l) => l?.some((a) => a.address === address));
+  // LocalAddresses already holds every interface address (read once at start): no scan per call.
+  return local.isLocalHost(address) || address.startsWith('127.');
 }
 
 function createRelay(config: EngineConfig, logRoot: LogRoot): RelayDriver | undefined {
