@@ -77,16 +77,22 @@ export function decodeGreeting(body: Buffer): Int16Array {
     : resample(wav.samples, wav.sampleRate, GREETING_RATE);
 }
 
+/** The `:extension` of a mailbox route, or 404 naming it when no user has that extension. */
+export function mailboxOf(
+  params: Readonly<Record<string, string>>,
+  hasMailbox: (extension: string) => boolean,
+): string {
+  const ext = params.extension ?? '';
+  if (!hasMailbox(ext)) throw ApiErrors.mailboxNotFound(ext);
+  return ext;
+}
+
 /**
  * `/api/voicemail/:extension` (newest first), `…/:id` (PUT `{heard}`, DELETE: row and file),
  * `…/:id/audio` (the WAV) and `…/greeting` (GET the WAV, PUT a WAV, DELETE: back to the standard one). Fetching the audio does not mark a message heard: the console does that.
  */
 export function voicemailRoutes(api: VoicemailApi): Route[] {
-  const mailbox = (params: Readonly<Record<string, string>>): string => {
-    const ext = params.extension ?? '';
-    if (!api.hasMailbox(ext)) throw ApiErrors.mailboxNotFound(ext);
-    return ext;
-  };
+  const mailbox = (params: Readonly<Record<string, string>>): string => mailboxOf(params, api.hasMailbox);
   const message = (params: Readonly<Record<string, string>>): VoicemailMessage => {
     const ext = mailbox(params);
     const raw = params.id ?? '';

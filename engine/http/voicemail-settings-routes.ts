@@ -2,6 +2,7 @@ import type { VoicemailSettings } from '../store/voicemail-settings-repository.j
 import { ApiErrors } from './api-errors.js';
 import { jsonResponse } from './api-response.js';
 import type { Route } from './route.js';
+import { mailboxOf } from './voicemail-routes.js';
 
 /** What the settings routes need: read and save a user's voicemail rules, and which users exist. */
 export interface VoicemailSettingsApi {
@@ -21,11 +22,7 @@ const FIELDS: ReadonlySet<string> = new Set(['ringSeconds', ...FLAGS, 'extension
  * the fields (the rest keep their values) and answers with all of them.
  */
 export function voicemailSettingsRoutes(api: VoicemailSettingsApi): Route[] {
-  const mailbox = (params: Readonly<Record<string, string>>): string => {
-    const ext = params.extension ?? '';
-    if (!api.hasMailbox(ext)) throw ApiErrors.mailboxNotFound(ext);
-    return ext;
-  };
+  const mailbox = (params: Readonly<Record<string, string>>): string => mailboxOf(params, api.hasMailbox);
   const path = '/api/voicemail/:extension/settings';
   return [
     {
