@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import {
   accessibilityProblems,
   launchBrowser,
+  logInAt,
   openConsole,
   overflowsSideways,
   screenshot,
@@ -63,10 +64,7 @@ describe('auto-attendant and prompts in the console (Chromium, real engine)', ()
     }
     browser = await launchBrowser();
     ({ page, pageErrors } = await openConsole(browser, pbx.baseUrl));
-    await page.goto('/attendant');
-    await page.getByLabel('Admin password').fill(pbx.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Auto-attendant', exact: true }).waitFor();
+    await logInAt(page, '/attendant', pbx.password, 'Auto-attendant');
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openConsole, screenshot } from '../support/browser.js';
+import { launchBrowser, logInAt, openConsole, screenshot } from '../support/browser.js';
 import { fillCallRecords } from '../support/cdr-fill.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { tempDir } from '../support/paths.js';
@@ -20,10 +20,7 @@ describe('call log with 100,000 records (Chromium, real engine)', () => {
     pbx = await startEngine({ dataDir });
     browser = await launchBrowser();
     ({ page } = await openConsole(browser, pbx.baseUrl));
-    await page.goto('/calls');
-    await page.getByLabel('Admin password').fill(pbx.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Call log' }).waitFor();
+    await logInAt(page, '/calls', pbx.password, 'Call log', false);
   });
 
   after(async () => {

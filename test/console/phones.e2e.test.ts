@@ -3,7 +3,13 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { accessibilityProblems, launchBrowser, openConsole, screenshot } from '../support/browser.js';
+import {
+  accessibilityProblems,
+  launchBrowser,
+  logInAt,
+  openConsole,
+  screenshot,
+} from '../support/browser.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 
 const run = promisify(execFile);
@@ -44,10 +50,7 @@ describe('phones in the console (Chromium, real engine, curl as the phone)', () 
     provUrl = `http://${info.http}/`.replace('http://0.0.0.0', 'http://127.0.0.1');
     browser = await launchBrowser();
     ({ page } = await openConsole(browser, pbx.baseUrl));
-    await page.goto('/phones');
-    await page.getByLabel('Admin password').fill(pbx.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Phones', exact: true }).waitFor();
+    await logInAt(page, '/phones', pbx.password, 'Phones');
   });
 
   after(async () => {

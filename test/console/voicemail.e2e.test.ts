@@ -8,6 +8,7 @@ import { makeBaresipProfile, runBaresip } from '../support/baresip.js';
 import {
   accessibilityProblems,
   launchBrowser,
+  logInAt,
   openConsole,
   overflowsSideways,
   screenshot,
@@ -70,10 +71,7 @@ describe('voicemail in the console (Chromium, real engine, baresip caller)', () 
     }
     browser = await launchBrowser();
     ({ page, pageErrors } = await openConsole(browser, pbx.baseUrl));
-    await page.goto('/voicemail');
-    await page.getByLabel('Admin password').fill(pbx.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Voicemail', exact: true }).waitFor();
+    await logInAt(page, '/voicemail', pbx.password, 'Voicemail');
   });
 
   after(async () => {

@@ -6,6 +6,20 @@ import { repoRoot } from './paths.js';
 /** Debian's Chromium (installed by scripts/install-test-deps.sh); Playwright never downloads a browser here. */
 export const CHROMIUM = process.env.PBX_CHROMIUM ?? '/usr/bin/chromium';
 
+/** Opens `path` and logs in with the admin password; resolves once the page's heading shows. */
+export async function logInAt(
+  page: Page,
+  path: string,
+  password: string,
+  heading: string,
+  exact = true,
+): Promise<void> {
+  await page.goto(path);
+  await page.getByLabel('Admin password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: heading, exact }).waitFor();
+}
+
 /** Where screenshots of each console page are kept for people to look at (CI keeps the folder). */
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-artifacts', 'console');
 
