@@ -1,25 +1,35 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiErrors } from './api-errors.js';
 
-/** Reads the whole body, refusing (413) as soon as it is known to exceed `limit` bytes. */
+/**
+ * Past the limit, a body is still read (and thrown away) up to this many times the limit before the 413 is
+ * sent: a client answered while it is still uploading often sees its upload cut (EPIPE) instead of the 413.
+ * Bigger bodies are refused at once; that is the protection, and those clients may see a reset.
+ */
+const DRAIN_FACTOR = 2;
+
+/** Reads the whole body, refusing (413) a body larger than `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(ApiErrors.bodyTooLarge(limit));
+  const drainUpTo = limit * DRAIN_FACTOR;
+  if (Number.isFinite(declared) && declared > drainUpTo) return Promise.reject(ApiErrors.bodyTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) {
+      if (size > drainUpTo) {
         cleanup();
         reject(ApiErrors.bodyTooLarge(limit));
         return;
       }
-      chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0; // too large already: only read to the end, for a clean 413
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.concat(chunks, size));
+      if (size > limit) reject(ApiErrors.bodyTooLarge(limit));
+      else resolve(Buffer.concat(chunks, size));
     };
     const onError = (err: Error): void => {
       cleanup();
