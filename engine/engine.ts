@@ -642,6 +642,7 @@ function createRelay(config: EngineConfig, logRoot: LogRoot): RelayDriver | unde
     portMin: config.rtpPortMin,
     portMax: config.rtpPortMax,
     workers: config.relayWorkers > 0 ? config.relayWorkers : undefined,
+    realtimePriority: config.relayRealtime,
     mediaTimeoutSeconds: config.mediaTimeout,
     strictSource: config.mediaStrictSource,
     log: logRoot.logger('media.relay'),

@@ -51,6 +51,8 @@ export interface EngineConfig {
   mediaTimeout: number;
   /** Forwarding threads of the built-in relay (0 = automatic: one native thread, else one worker per core). */
   relayWorkers: number;
+  /** SCHED_RR priority of the native relay's forwarding threads, 0 = normal scheduling. */
+  relayRealtime: number;
   /** Drop packets from any other source once a phone's media source is latched. */
   mediaStrictSource: boolean;
   /** Recent calls whose SIP messages are kept for the console's ladder diagram (0 = none). */
@@ -83,7 +85,8 @@ interface FlagSpec {
   key: keyof EngineConfig;
   /** For a range: the key of its upper end (default rtpPortMax). */
   maxKey?: keyof EngineConfig;
-  kind: 'string' | 'port' | 'int' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay' | 'timezone';
+  kind:
+    'string' | 'port' | 'int' | 'priority' | 'bool' | 'range' | 'level' | 'algorithms' | 'relay' | 'timezone';
   help: string;
 }
 
@@ -207,6 +210,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'forwarding threads of the built-in relay, 0 = automatic: one native thread, or one worker per core without the addon (default 0)',
   },
   {
+    flag: 'relay-realtime',
+    key: 'relayRealtime',
+    kind: 'priority',
+    help: 'real-time priority (1-99) the relay asks for its forwarding threads, 0 = normal scheduling (default 10)',
+  },
+  {
     flag: 'media-strict-source',
     key: 'mediaStrictSource',
     kind: 'bool',
@@ -305,6 +314,7 @@ export function defaultConfig(): EngineConfig {
     rtpengine: '',
     mediaTimeout: 60,
     relayWorkers: 0,
+    relayRealtime: 10,
     mediaStrictSource: false,
     callTraceCalls: 500,
     overloadMaxLag: 250,
@@ -339,10 +349,12 @@ function applyValue(cfg: EngineConfig, spec: FlagSpec, raw: string, source: stri
       record[spec.key] = raw;
       return;
     case 'port':
-    case 'int': {
+    case 'int':
+    case 'priority': {
       if (!/^\d+$/.test(raw)) fail(`"${raw}" is not a whole number`);
       const n = Number(raw);
       if (spec.kind === 'port' && (n < 0 || n > 65535)) fail(`${n} is not a port number (0-65535)`);
+      if (spec.kind === 'priority' && n > 99) fail(`${n} is not 0 (off) or a priority from 1 to 99`);
       record[spec.key] = n;
       return;
     }

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { RelayError, type BuiltinRelay } from '../../engine/media/index.js';
@@ -517,6 +518,116 @@ describe('BuiltinRelay forwarding engine', () => {
     try {
       assert.equal(r.engine, 'js');
     } finally {
+      await r.close();
+    }
+  });
+});
+
+/** Scheduling policy and real-time priority of thread `tid` of this process (/proc: fields 41 and 40). */
+function scheduling(tid: number): { policy: number; priority: number } {
+  const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+  return { policy: Number(fields[41 - 3]), priority: Number(fields[40 - 3]) };
+}
+const SCHED_OTHER = 0;
+const SCHED_RR = 2;
+
+/** Whether this system lets this process run a SCHED_RR thread at `priority`: asked of chrt, not of us. */
+function realtimeAllowed(priority: number): boolean {
+  return spawnSync('chrt', ['-r', String(priority), 'true']).status === 0;
+}
+
+describe('BuiltinRelay real-time scheduling (native threads)', () => {
+  it('asks for SCHED_RR at the given priority, gets it where the system allows, and says so', async (t) => {
+    if (process.env.PBX_RELAY_NATIVE === '0') return t.skip('PBX_RELAY_NATIVE=0');
+    const log = testLog('info');
+    const r = relayOn('native')(31620, 31629, { workers: 2, realtimePriority: 12, log: log.log });
+    try {
+      const { workers } = await r.usage();
+      assert.equal(workers.length, 2);
+      if (realtimeAllowed(12)) {
+        for (const w of workers) {
+          assert.deepEqual(w.realtime, { state: 'on', priority: 12, demotions: 0 });
+          assert.deepEqual(scheduling(w.threadId), { policy: SCHED_RR, priority: 12 });
+        }
+        await waitFor('the log line', () =>
+          log.lines.some((l) => l.includes('media relay threads at real-time priority')),
+        );
+      } else {
+        for (const w of workers) {
+          assert.equal(w.realtime?.state, 'denied');
+          assert.ok(w.realtime?.error, 'the reason the system gave');
+          assert.equal(scheduling(w.threadId).policy, SCHED_OTHER);
+        }
+        await waitFor('the warning', () => log.lines.some((l) => l.includes('refused real-time scheduling')));
+      }
+      // It forwards either way.
+      const [a, b] = [await Phone.open(), await Phone.open()];
+      try {
+        const c = await connect(r, a, b);
+        await talk(a, c.toCaller, 3);
+        await waitFor('3 packets at B', () => b.rtp.received.length === 3);
+      } finally {
+        a.close();
+        b.close();
+      }
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('leaves its threads at normal scheduling with priority 0', async (t) => {
+    if (process.env.PBX_RELAY_NATIVE === '0') return t.skip('PBX_RELAY_NATIVE=0');
+    const r = relayOn('native')(31630, 31639, { workers: 1, realtimePriority: 0 });
+    try {
+      const [w] = (await r.usage()).workers;
+      assert.deepEqual(w?.realtime, { state: 'off', priority: 0, demotions: 0 });
+      assert.equal(scheduling(w.threadId).policy, SCHED_OTHER);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('drops a thread that is busy nearly all the time to normal scheduling, and raises it again', async (t) => {
+    if (process.env.PBX_RELAY_NATIVE === '0') return t.skip('PBX_RELAY_NATIVE=0');
+    if (!realtimeAllowed(10)) return t.skip('this system refuses real-time scheduling (chrt -r 10 failed)');
+    const log = testLog('info');
+    // A guard this strict (0.1% of a 100 ms window) trips on a trickle of packets: the mechanism is what is
+    // tested; the engine's guard (85% of each second) only trips on a flood.
+    const r = relayOn('native')(31640, 31649, {
+      workers: 1,
+      realtimePriority: 10,
+      realtimeGuard: { busy: 0.001, windowMs: 100 },
+      log: log.log,
+    });
+    const [a, b] = [await Phone.open(), await Phone.open()];
+    try {
+      const c = await connect(r, a, b);
+      const state = async (): Promise<string | undefined> => (await r.usage()).workers[0]?.realtime?.state;
+      let seq = 1;
+      const deadline = Date.now() + 5000;
+      while ((await state()) !== 'throttled' && Date.now() < deadline)
+        await talk(a, c.toCaller, 20, (seq += 20), 0x51, 1);
+      const [w] = (await r.usage()).workers;
+      assert.equal(w?.realtime?.state, 'throttled');
+      assert.ok((w?.realtime?.demotions ?? 0) >= 1);
+      assert.equal(scheduling(w.threadId).policy, SCHED_OTHER);
+      await waitFor(
+        'the warning',
+        () => log.lines.some((l) => l.includes('dropped to normal priority')),
+        3000,
+      );
+      // Quiet for a few windows, then one packet: the window it ends was nearly idle.
+      await sleep(400);
+      await talk(a, c.toCaller, 1, (seq += 20));
+      const until = Date.now() + 3000;
+      while ((await state()) !== 'on' && Date.now() < until) await sleep(20);
+      assert.equal(await state(), 'on', 'real-time again');
+      assert.deepEqual(scheduling(w.threadId), { policy: SCHED_RR, priority: 10 });
+      assert.ok(b.rtp.received.length > 20, 'it forwarded all along');
+    } finally {
+      a.close();
+      b.close();
       await r.close();
     }
   });

@@ -10,6 +10,14 @@ export interface BuiltinRelayOptions {
   portMax: number;
   /** Forwarding threads; default one with the native addon, else one per core (os.availableParallelism()). */
   workers?: number;
+  /**
+   * Native forwarding threads ask for real-time scheduling (SCHED_RR) at this priority, 1-99; 0 = normal
+   * scheduling. Default 0; the engine passes `--relay-realtime` (default 10). Where the system refuses
+   * (no root, CAP_SYS_NICE or RLIMIT_RTPRIO) the relay says so in the log and runs at normal priority.
+   */
+  realtimePriority?: number;
+  /** Tests: the guard that drops a busy real-time thread to normal scheduling (native/forwarder.h). */
+  realtimeGuard?: { busy: number; windowMs: number };
   /** Report a call through onMediaTimeout after this long with no packet either way; 0 = never. Default 60. */
   mediaTimeoutSeconds?: number;
   /** Once a phone's source is latched, drop packets from any other source. Default false. */

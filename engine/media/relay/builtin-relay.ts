@@ -22,13 +22,15 @@ import { RelayWorkerHandle } from './relay-worker-handle.js';
 import {
   CALLEE,
   CALLER,
+  type RealtimeState,
   type Side,
   type WorkerCallStats,
+  type WorkerConfig,
   type WorkerDirectionStats,
 } from './worker-protocol.js';
 
-/** Forwarding threads of the native addon unless told otherwise (`--relay-workers`). */
-const NATIVE_THREADS = 1;
+/** Most forwarding threads of the native addon unless told otherwise (`--relay-workers`): one per core up to this. */
+const NATIVE_THREADS = 2;
 
 /** Attempts to replace port pairs another program holds before the offer fails with 503. */
 const BIND_ATTEMPTS = 4;
@@ -39,7 +41,7 @@ export interface RelayUsage {
   portPairs: { capacity: number; free: number; used: number };
   /** `native` (the C addon) or `js` (Node worker threads): see BuiltinRelayOptions.engine. */
   engine: 'native' | 'js';
-  workers: { threadId: number; calls: number; sockets: number }[];
+  workers: { threadId: number; calls: number; sockets: number; realtime?: RealtimeState }[];
 }
 
 /**
@@ -83,18 +85,26 @@ export class BuiltinRelay implements RelayDriver {
     this.pool = new PortPool(options.portMin, options.portMax);
     const native = options.engine === 'js' ? null : loadNativeRelay();
     const addon = native?.addon;
-    // One native thread forwards well over 100,000 packets/s; a second one only adds wakeups (and CPU per
-    // packet) below that. Node worker threads cost several times more per packet: one per core.
-    const count = options.workers ?? (addon ? NATIVE_THREADS : os.availableParallelism());
+    // One native thread forwards 100,000 packets/s in ~70% of a core (bench/relay-load.ts, two cores); a
+    // second one costs a few percent more CPU per packet but halves what one stalled thread holds up: at
+    // 1,000 calls its p99 latency varied less from run to run. Node worker threads cost several times more
+    // per packet: one per core.
+    const cores = os.availableParallelism();
+    const count = options.workers ?? (addon ? Math.min(NATIVE_THREADS, cores) : cores);
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(`workers: ${count} is not a positive integer`);
     const timeout = options.mediaTimeoutSeconds ?? 60;
     if (!(timeout >= 0)) throw new RangeError(`mediaTimeoutSeconds: ${timeout} is not a number of seconds`);
-    const config = {
+    const realtimePriority = options.realtimePriority ?? 0;
+    if (!Number.isInteger(realtimePriority) || realtimePriority < 0 || realtimePriority > 99)
+      throw new RangeError(`realtimePriority: ${realtimePriority} is not 0 (off) or a priority from 1 to 99`);
+    const config: WorkerConfig = {
       bind: options.bind,
       strictSource: options.strictSource ?? false,
       mediaTimeoutMs: timeout * 1000,
       debug: this.log.enabled('debug'),
+      realtimePriority,
+      ...(options.realtimeGuard ? { realtimeGuard: options.realtimeGuard } : {}),
     };
     const delegate = { onMediaTimeout: (handle: number) => this.mediaTimedOut(handle) };
     if (native && !addon)
@@ -117,6 +127,21 @@ export class BuiltinRelay implements RelayDriver {
       mediaTimeoutSeconds: timeout,
       strictSource: config.strictSource,
     });
+    if (addon && realtimePriority > 0) void this.logScheduling();
+  }
+
+  /** Says once whether the forwarding threads got the real-time priority they asked for. */
+  private async logScheduling(): Promise<void> {
+    const reply = await this.workers[0]?.request({ op: 'census' }).catch(() => undefined);
+    const rt = reply?.ok ? reply.census?.realtime : undefined;
+    if (rt?.state === 'denied')
+      this.log.warn(
+        'media relay threads run at normal priority: the system refused real-time scheduling, so audio may ' +
+          'stutter while the PC is busy (README, Troubleshooting: "Choppy audio")',
+        { priority: rt.priority, reason: rt.error ?? null },
+      );
+    else if (rt?.state === 'on')
+      this.log.info('media relay threads at real-time priority', { priority: rt.priority });
   }
 
   offer(req: OfferRequest): Promise<string> {
@@ -157,6 +182,7 @@ export class BuiltinRelay implements RelayDriver {
           threadId: w.threadId,
           calls: w.calls,
           sockets: reply.ok ? (reply.census?.sockets ?? 0) : -1,
+          ...(reply.ok && reply.census?.realtime ? { realtime: reply.census.realtime } : {}),
         };
       }),
     );

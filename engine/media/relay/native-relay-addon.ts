@@ -7,7 +7,14 @@ export type NativeRelayInstance = { readonly __nativeRelay: unique symbol };
 
 /** The functions of `officepbx_relay.node` (engine/media/relay/native/relay.c, which documents each). */
 export interface NativeRelayAddon {
-  create(bind: string, strictSource: boolean, debug: boolean): NativeRelayInstance;
+  create(
+    bind: string,
+    strictSource: boolean,
+    debug: boolean,
+    rtPriority?: number,
+    guardBusy?: number,
+    guardMs?: number,
+  ): NativeRelayInstance;
   threadId(relay: NativeRelayInstance): number;
   callSet(relay: NativeRelayInstance, call: number, armed: boolean): void;
   streamKeep(relay: NativeRelayInstance, call: number, indexes: number[]): void;
@@ -33,9 +40,20 @@ export interface NativeRelayAddon {
   ): void;
   stats(relay: NativeRelayInstance, call: number): NativeCallStats | undefined;
   remove(relay: NativeRelayInstance, call: number): NativeCallStats | undefined;
-  census(relay: NativeRelayInstance): { calls: number; sockets: number; forwarded: number };
+  census(relay: NativeRelayInstance): NativeCensus;
   poll(relay: NativeRelayInstance, mediaTimeoutMs: number): NativePoll;
   close(relay: NativeRelayInstance): void;
+}
+
+export interface NativeCensus {
+  calls: number;
+  sockets: number;
+  forwarded: number;
+  realtime: 'on' | 'off' | 'denied' | 'throttled';
+  realtimePriority: number;
+  realtimeDemotions: number;
+  /** Why the system refused real-time scheduling (strerror), when `realtime` is `denied`. */
+  realtimeError?: string;
 }
 
 export interface NativeCallStats {
@@ -63,6 +81,9 @@ export interface NativePoll {
   timeouts: number[];
   events: NativeEvent[];
   eventsLost: number;
+  /** Guard demotions so far and whether the thread is real-time now; absent when the poll found the lock taken. */
+  realtimeDemotions?: number;
+  realtimeOn?: boolean;
 }
 
 /**

@@ -25,6 +25,9 @@ export class NativeWorkerHandle implements ForwardingWorker {
   private readonly callIds = new Map<number, string>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** What the last poll saw of the real-time guard. */
+  private demotions = 0;
+  private realtimeOn = false;
 
   constructor(
     readonly id: number,
@@ -33,7 +36,17 @@ export class NativeWorkerHandle implements ForwardingWorker {
     private readonly delegate: ForwardingWorkerDelegate,
     private readonly log: Logger,
   ) {
-    this.relay = addon.create(config.bind, config.strictSource, config.debug);
+    const guard = config.realtimeGuard;
+    this.relay = guard
+      ? addon.create(
+          config.bind,
+          config.strictSource,
+          config.debug,
+          config.realtimePriority,
+          guard.busy,
+          guard.windowMs,
+        )
+      : addon.create(config.bind, config.strictSource, config.debug, config.realtimePriority);
     const every = config.mediaTimeoutMs > 0 ? Math.min(1000, Math.max(50, config.mediaTimeoutMs / 4)) : 1000;
     this.timer = setInterval(() => this.poll(), every);
     this.timer.unref();
@@ -80,7 +93,18 @@ export class NativeWorkerHandle implements ForwardingWorker {
         return { kind: 'reply', req: msg.req, ok: true, stats: workerStats(addon.remove(relay, msg.call)) };
       case 'census': {
         const c = addon.census(relay);
-        return { kind: 'reply', req: msg.req, ok: true, census: { calls: c.calls, sockets: c.sockets } };
+        const realtime = {
+          state: c.realtime,
+          priority: c.realtimePriority,
+          demotions: c.realtimeDemotions,
+          ...(c.realtimeError === undefined ? {} : { error: c.realtimeError }),
+        };
+        return {
+          kind: 'reply',
+          req: msg.req,
+          ok: true,
+          census: { calls: c.calls, sockets: c.sockets, realtime },
+        };
       }
       case 'shutdown':
         for (const handle of this.callIds.keys()) addon.remove(relay, handle);
@@ -132,11 +156,32 @@ export class NativeWorkerHandle implements ForwardingWorker {
 
   private poll(): void {
     if (this.closed) return;
-    const { timeouts, events, eventsLost } = this.addon.poll(this.relay, this.config.mediaTimeoutMs);
+    const { timeouts, events, eventsLost, realtimeDemotions, realtimeOn } = this.addon.poll(
+      this.relay,
+      this.config.mediaTimeoutMs,
+    );
+    if (realtimeDemotions !== undefined && realtimeOn !== undefined)
+      this.guardNews(realtimeDemotions, realtimeOn);
     for (const e of events) this.event(e);
     if (eventsLost > 0)
       this.log.warn('media relay events not logged (too many at once)', { count: eventsLost });
     for (const handle of timeouts) this.delegate.onMediaTimeout(handle);
+  }
+
+  /** Logs the guard dropping this thread to normal scheduling (native/forwarder.h), and its return. */
+  private guardNews(demotions: number, on: boolean): void {
+    if (demotions > this.demotions)
+      this.log.warn(
+        'media relay thread busy nearly all the time: dropped to normal priority so that SIP keeps up',
+        {
+          worker: this.id,
+          demotions,
+        },
+      );
+    else if (on && !this.realtimeOn && this.demotions > 0)
+      this.log.info('media relay thread back at real-time priority', { worker: this.id });
+    this.demotions = demotions;
+    this.realtimeOn = on;
   }
 
   private event([type, call, stream, side, what, legPort, address, port]: NativeEvent): void {

@@ -17,6 +17,10 @@ export interface WorkerConfig {
   mediaTimeoutMs: number;
   /** Post debug-level events (latching) to the main thread's log. */
   debug: boolean;
+  /** Native threads only: SCHED_RR priority to ask for, 0 = normal scheduling (BuiltinRelayOptions). */
+  realtimePriority: number;
+  /** Native threads only: the guard that drops a thread to normal scheduling (native/forwarder.h). */
+  realtimeGuard?: { busy: number; windowMs: number };
 }
 
 /** One phone's side of a stream, as the worker should set it up. */
@@ -78,6 +82,20 @@ export interface WorkerCallStats {
 export interface WorkerCensus {
   calls: number;
   sockets: number;
+  /** Native threads: their scheduling (RealtimeState); worker threads leave it out. */
+  realtime?: RealtimeState;
+}
+
+/**
+ * A native forwarding thread's scheduling: `on` (real-time, at `priority`), `off` (not asked for),
+ * `denied` (the system refused; `error` says why) or `throttled` (dropped to normal by the guard after
+ * being busy nearly all the time, `demotions` times so far; it goes back up when the load falls).
+ */
+export interface RealtimeState {
+  state: 'on' | 'off' | 'denied' | 'throttled';
+  priority: number;
+  demotions: number;
+  error?: string;
 }
 
 export type WorkerReply =

@@ -81,6 +81,7 @@ describe('parseConfig', () => {
         string: 'x',
         port: '5000',
         int: '3600',
+        priority: '10',
         bool: 'true',
         range: '30000-31000',
         level: 'warn',
@@ -115,6 +116,15 @@ describe('parseConfig', () => {
       assert.throws(() => parse(['--media-relay', 'rtpengine']), /--rtpengine/);
       assert.throws(() => parse(['--media-relay', 'sometimes']), /builtin, rtpengine, off/);
       assert.equal(parse([]).mediaRelay, 'builtin');
+    });
+
+    it('--relay-realtime: priority 10 by default, 0 for normal scheduling, at most 99', () => {
+      assert.equal(parse([]).relayRealtime, 10);
+      assert.equal(parse(['--relay-realtime', '0']).relayRealtime, 0);
+      assert.equal(parse(['--relay-realtime=99']).relayRealtime, 99);
+      const err = configError(() => parse(['--relay-realtime', '100']));
+      assert.equal(err.field, 'relay-realtime');
+      assert.match(err.message, /not 0 \(off\) or a priority from 1 to 99/);
     });
 
     it('--rtp-ports A-B sets both ends', () => {

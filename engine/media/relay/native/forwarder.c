@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -141,6 +142,34 @@ static void handle_ready(relay_t *r, leg_t *l, int what) {
   }
 }
 
+static double thread_cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Called by the forwarding thread with the lock held: ends each window of rt_guard_ms (see forwarder.h). */
+static void rt_guard(relay_t *r) {
+  if (r->rt_state != RT_ON && r->rt_state != RT_THROTTLED) return;
+  double now = now_ms();
+  double span = now - r->rt_window_start;
+  if (span < r->rt_guard_ms) return;
+  double cpu = thread_cpu_ms();
+  double busy = (cpu - r->rt_window_cpu) / span;
+  r->rt_window_start = now;
+  r->rt_window_cpu = cpu;
+  if (r->rt_state == RT_ON && busy > r->rt_guard_busy) {
+    struct sched_param sp = {.sched_priority = 0};
+    if (pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp) == 0) {
+      r->rt_state = RT_THROTTLED;
+      r->rt_demotions++;
+    }
+  } else if (r->rt_state == RT_THROTTLED && busy < r->rt_guard_busy / 2) {
+    struct sched_param sp = {.sched_priority = r->rt_priority};
+    if (pthread_setschedparam(pthread_self(), SCHED_RR, &sp) == 0) r->rt_state = RT_ON;
+  }
+}
+
 void free_graveyard(relay_t *r) {
   while (r->graveyard) {
     stream_t *s = r->graveyard;
@@ -154,6 +183,8 @@ void *forward_loop(void *arg) {
   struct epoll_event evs[MAX_EVENTS];
   pthread_mutex_lock(&r->lock);
   r->tid = (pid_t)syscall(SYS_gettid);
+  r->rt_window_start = now_ms();
+  r->rt_window_cpu = thread_cpu_ms();
   pthread_mutex_unlock(&r->lock);
   for (;;) {
     int n = epoll_wait(r->epfd, evs, MAX_EVENTS, -1);
@@ -176,6 +207,7 @@ void *forward_loop(void *arg) {
     int stopping = r->stopping;
     /* Streams removed while this batch was taken from epoll are freed only now: no event of it is left. */
     free_graveyard(r);
+    rt_guard(r);
     pthread_mutex_unlock(&r->lock);
     if (stopping) break;
   }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <node_api.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +88,20 @@ static void finalize_relay(napi_env env, void *data, void *hint) {
   free(r);
 }
 
-/* create(bind: string, strictSource: boolean, debug: boolean) → relay */
+/*
+ * create(bind: string, strictSource: boolean, debug: boolean, rtPriority?: number, guardBusy?: number,
+ * guardMs?: number) → relay. rtPriority > 0 asks for SCHED_RR at that priority for the forwarding thread
+ * (census() says whether the system allowed it); guardBusy (default 0.85) and guardMs (default 1000) set
+ * the guard that drops it to normal scheduling (forwarder.h).
+ */
 static napi_value js_create(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "officepbx_relay: create(bind, strictSource, debug, ...)");
+    return NULL;
+  }
   relay_t *r = calloc(1, sizeof *r);
   if (!r) {
     napi_throw_error(env, NULL, "officepbx_relay: out of memory");
@@ -100,6 +110,9 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
   r->bind_addr = arg_ipv4(env, argv[0]);
   r->strict = arg_bool(env, argv[1]);
   r->debug = arg_bool(env, argv[2]);
+  r->rt_priority = argc > 3 ? arg_int(env, argv[3]) : 0;
+  r->rt_guard_busy = argc > 4 ? arg_double(env, argv[4]) : 0.85;
+  r->rt_guard_ms = argc > 5 ? arg_double(env, argv[5]) : 1000;
   pthread_mutex_init(&r->lock, NULL);
   r->bufs = malloc((size_t)BATCH * BUF_SIZE);
   r->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -137,6 +150,24 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     return NULL;
   }
   r->thread_started = 1;
+  /* Until the thread has recorded its id, threadId() would say 0: wait for it (microseconds). */
+  for (int i = 0; i < 20000; i++) {
+    pthread_mutex_lock(&r->lock);
+    pid_t tid = r->tid;
+    pthread_mutex_unlock(&r->lock);
+    if (tid) break;
+    usleep(50);
+  }
+  if (r->rt_priority > 0) {
+    int lo = sched_get_priority_min(SCHED_RR), hi = sched_get_priority_max(SCHED_RR);
+    struct sched_param sp = {.sched_priority = r->rt_priority < lo ? lo : r->rt_priority > hi ? hi : r->rt_priority};
+    r->rt_priority = sp.sched_priority;
+    pthread_mutex_lock(&r->lock);
+    int err = pthread_setschedparam(r->thread, SCHED_RR, &sp);
+    r->rt_state = err == 0 ? RT_ON : RT_DENIED;
+    r->rt_error = err;
+    pthread_mutex_unlock(&r->lock);
+  }
   napi_value out;
   CHECK(napi_create_external(env, r, finalize_relay, NULL, &out));
   return out;
@@ -423,13 +454,23 @@ static napi_value js_census(napi_env env, napi_callback_info info) {
   set_num(env, o, "calls", r->call_count);
   set_num(env, o, "sockets", r->sockets);
   set_num(env, o, "forwarded", r->forwarded);
+  static const char *const states[] = {"off", "on", "denied", "throttled"};
+  napi_value v;
+  napi_create_string_utf8(env, states[r->rt_state], NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "realtime", v);
+  set_num(env, o, "realtimePriority", r->rt_state == RT_OFF ? 0 : r->rt_priority);
+  set_num(env, o, "realtimeDemotions", r->rt_demotions);
+  if (r->rt_state == RT_DENIED) {
+    napi_create_string_utf8(env, strerror(r->rt_error), NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, o, "realtimeError", v);
+  }
   pthread_mutex_unlock(&r->lock);
   return o;
 }
 
 /*
  * poll(relay, mediaTimeoutMs) → { timeouts: number[], events: [type, call, stream, side, what, legPort,
- * "addr", port][], eventsLost }. Calls armed and quiet for mediaTimeoutMs are reported once each (again
+ * "addr", port][], eventsLost, realtimeDemotions?, realtimeOn? } (the last two only when the lock was free). Calls armed and quiet for mediaTimeoutMs are reported once each (again
  * only after media came back and stopped again), as worker-call-table.ts checkTimeouts().
  */
 static napi_value js_poll(napi_env env, napi_callback_info info) {
@@ -478,6 +519,10 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
     napi_set_element(env, events, i, row);
   }
   set_num(env, o, "eventsLost", r->events_lost);
+  set_num(env, o, "realtimeDemotions", r->rt_demotions);
+  napi_value on;
+  napi_get_boolean(env, r->rt_state == RT_ON, &on);
+  napi_set_named_property(env, o, "realtimeOn", on);
   r->event_head = r->event_count = r->events_lost = 0;
   pthread_mutex_unlock(&r->lock);
   napi_set_named_property(env, o, "timeouts", timeouts);
