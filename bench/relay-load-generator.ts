@@ -8,12 +8,14 @@ import readline from 'node:readline';
 
 type Command =
   | { type: 'open'; legs: number; sockets?: number }
-  | { type: 'run'; targets: number[]; seconds: number }
+  | { type: 'run'; targets: number[]; seconds: number; warmup?: number }
   | { type: 'close' };
 
 export type GeneratorReply =
   | { type: 'ports'; ports: number[]; pinnedCpu?: number }
   | { type: 'started' }
+  /** After the warm-up (C generator, bench/rtp-loadgen.c): what follows is measured. */
+  | { type: 'measuring' }
   | {
       type: 'result';
       sent: number;

@@ -6,10 +6,14 @@
 // this process: main thread and workers), the main event loop's delay under the load (the loop SIP
 // signalling shares), whether the generator kept its schedule, and how busy the whole machine was.
 //
-//   node dist/bench/relay-load.js [--calls 100,300,1000] [--seconds 10] [--runs 3] [--workers N]
+//   node dist/bench/relay-load.js [--calls 100,300,1000] [--seconds 10] [--warmup 1] [--runs 3] [--workers N]
 //                                 [--no-baseline] [--generator auto|c|python|node] [--sockets K] [--pin]
-//                                 [--no-realtime] [--relay-nice N]
+//                                 [--no-realtime] [--relay-nice N] [--relay-realtime N]
 //                                 [--relay builtin|rtpengine|both] [--sip-probe RATE]
+//
+// Each run carries the full load for --warmup seconds (C generator; default 1) before the --seconds it
+// measures: the figures are those of N calls in their steady state, not of N calls all starting on the same
+// millisecond. The relay's CPU is counted from the end of the warm-up too.
 //
 // Each call count is driven --runs times through the relay, each run followed by a baseline run (the same
 // load straight between the generator's legs); figures are medians over the runs (loss and packet counts
@@ -43,13 +47,17 @@
 // otherwise) nice value N during the runs (root for N < 0): on a PC busy with other work, as the shared
 // development machine often is, the relay otherwise waits for a CPU behind it and that wait is its latency.
 //
+// --relay-realtime N (default 10, as the engine's --relay-realtime) is the SCHED_RR priority the built-in
+// relay's forwarding threads ask for; for rtpengine the bench puts all its threads at the same priority
+// (chrt), so that both relays are compared on the same terms. 0 leaves both at normal scheduling.
+//
 // --pin pins the C generator to CPU 0 (sched_setaffinity) and the relay's process, all its threads, to
 // CPU 1 (taskset): they then never fight over one core, though other work on the machine still may.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { RelayDriver } from '../engine/media/index.js';
+import { BuiltinRelay, type RelayDriver } from '../engine/media/index.js';
 import { figure, median, note, sum } from './bench-output.js';
 import { chooseGenerator, Generator, setUpCalls, type GeneratorKind } from './relay-generator.js';
 import { builtinRelay, rtpengineRelay, type RelayUnderTest } from './relays-under-test.js';
@@ -58,6 +66,8 @@ import { sipUnderMedia } from './sip-under-media.js';
 interface Options {
   calls: number[];
   seconds: number;
+  /** Seconds of full load before each measured run (C generator only). */
+  warmup: number;
   runs: number;
   workers: number | undefined;
   baseline: boolean;
@@ -70,6 +80,8 @@ interface Options {
   realtime: boolean;
   /** Nice value for every thread of the relay under test during the runs; undefined = left as it is. */
   relayNice: number | undefined;
+  /** SCHED_RR priority of the relay under test's threads; 0 = normal scheduling. */
+  relayRealtime: number;
   relay: 'builtin' | 'rtpengine' | 'both';
   /** OPTIONS per second of the SIP responsiveness probe under the largest media load; 0 = no probe. */
   sipProbe: number;
@@ -80,6 +92,7 @@ function parseArgs(argv: string[]): Options {
   const o: Omit<Options, 'generator'> = {
     calls: [100, 300, 1000],
     seconds: 10,
+    warmup: 1,
     runs: 3,
     workers: undefined,
     baseline: true,
@@ -87,6 +100,7 @@ function parseArgs(argv: string[]): Options {
     pin: false,
     realtime: true,
     relayNice: undefined,
+    relayRealtime: 10,
     relay: 'builtin',
     sipProbe: 0,
   };
@@ -95,12 +109,14 @@ function parseArgs(argv: string[]): Options {
     const v = argv[i + 1];
     if (a === '--calls' && v) o.calls = v.split(',').map(Number);
     else if (a === '--seconds' && v) o.seconds = Number(v);
+    else if (a === '--warmup' && v) o.warmup = Number(v);
     else if (a === '--runs' && v) o.runs = Math.max(1, Number(v));
     else if (a === '--workers' && v) o.workers = Number(v);
     else if (a === '--generator' && (v === 'auto' || v === 'c' || v === 'python' || v === 'node'))
       generator = v;
     else if (a === '--sockets' && v) o.sockets = Number(v);
     else if (a === '--relay-nice' && v) o.relayNice = Number(v);
+    else if (a === '--relay-realtime' && v) o.relayRealtime = Number(v);
     else if (a === '--sip-probe' && v) o.sipProbe = Number(v);
     else if (a === '--relay' && (v === 'builtin' || v === 'rtpengine' || v === 'both')) o.relay = v;
     else if (a === '--no-baseline' || a === '--pin' || a === '--no-realtime') {
@@ -111,7 +127,12 @@ function parseArgs(argv: string[]): Options {
     } else throw new Error(`unknown argument ${a}`);
     i++;
   }
-  return { ...o, generator: chooseGenerator(generator) };
+  const chosen = chooseGenerator(generator);
+  if (chosen !== 'c' && o.warmup > 0) {
+    note(`the ${chosen} generator has no warm-up: each run is measured from its first packet`);
+    o.warmup = 0;
+  }
+  return { ...o, generator: chosen };
 }
 
 /** Kernel UDP counters (Linux /proc/net/snmp): receive-buffer overflows anywhere on the machine. */
@@ -179,6 +200,30 @@ function renice(pid: number, nice: number): boolean {
   }
 }
 
+/** Every thread of process `pid` on SCHED_RR at `priority` (chrt, from util-linux): rtpengine's, for fairness. */
+function realtimeThreads(pid: number, priority: number): boolean {
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const r = spawnSync('chrt', ['-r', '-p', String(priority), tid], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr.trim() || r.error?.message || `chrt exited ${r.status}`);
+    }
+    return true;
+  } catch (e) {
+    note(`could not give process ${pid} real-time priority ${priority}: ${(e as Error).message}`);
+    return false;
+  }
+}
+
+/** How the built-in relay's forwarding threads are scheduled (the first thread's; they are all alike). */
+async function builtinScheduling(relay: RelayDriver): Promise<string> {
+  if (!(relay instanceof BuiltinRelay)) return 'unknown';
+  const rt = (await relay.usage()).workers[0]?.realtime;
+  if (!rt) return 'normal (not the native forwarder)';
+  if (rt.state === 'on') return `real-time (SCHED_RR ${rt.priority})`;
+  if (rt.state === 'denied') return `normal (real-time refused: ${rt.error ?? 'unknown'})`;
+  return rt.state === 'throttled' ? 'normal (dropped by the real-time guard)' : 'normal';
+}
+
 /** Packets the relay received from all phones so far (both directions of every call). */
 async function relayReceived(relay: RelayDriver, calls: number): Promise<number> {
   let total = 0;
@@ -224,12 +269,14 @@ async function drive(
   relay: RelayUnderTest,
   targets: number[],
   seconds: number,
+  warmup: number,
 ): Promise<RunFigures> {
   // Sampled every 10 ms: a 1 ms timer alone wakes this process 1,000 times a second, CPU that would be
   // charged to the relay (the SIP probe, bench/sip-under-media.ts, measures responsiveness directly).
   const loop = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
-  gen.command({ type: 'run', targets, seconds });
+  gen.command({ type: 'run', targets, seconds, warmup });
   await gen.next('started');
+  if (warmup > 0) await gen.next('measuring');
   const cpu0 = relay.cpuSeconds();
   const overflows0 = udpRcvbufErrors();
   const machine0 = processCpuSeconds();
@@ -286,7 +333,7 @@ function describe(r: RunFigures): string {
 const TARGET_PPS = 100_000;
 
 async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): Promise<RunFigures> {
-  const relay = kind === 'builtin' ? builtinRelay(o.workers) : await rtpengineRelay();
+  const relay = kind === 'builtin' ? builtinRelay(o.workers, o.relayRealtime) : await rtpengineRelay();
   const gen = new Generator(o.generator);
   const sockets = o.sockets ?? (o.generator === 'c' ? 32 : 0);
   let relayPinned = false;
@@ -305,21 +352,27 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
     const setupMs = performance.now() - setupStart;
     if (o.pin) relayPinned = pin(relay.pid, '1');
     if (o.relayNice !== undefined) reniced = renice(relay.pid, o.relayNice);
+    const scheduling =
+      kind === 'builtin'
+        ? await builtinScheduling(relay.driver)
+        : o.relayRealtime > 0 && realtimeThreads(relay.pid, o.relayRealtime)
+          ? `real-time (SCHED_RR ${o.relayRealtime}, every thread)`
+          : 'normal';
     const placement = o.pin
       ? `generator ${pinnedCpu !== undefined && pinnedCpu >= 0 ? `pinned to CPU ${pinnedCpu}` : 'not pinned'}, ` +
         `relay ${relayPinned ? 'pinned to CPU 1' : 'not pinned'}`
       : 'nothing pinned';
-    const priority = reniced ? `, relay threads at nice ${o.relayNice}` : '';
+    const priority = `, relay threads ${scheduling}` + (reniced ? ` at nice ${o.relayNice}` : '');
     note(
       `${calls} calls set up in ${setupMs.toFixed(0)} ms (${kind}, ${o.generator} generator, ` +
         `${sockets || 2 * calls} generator sockets, ${placement}${priority}, load average ${os.loadavg()[0]!.toFixed(2)}); ` +
-        `${o.runs} runs of ${o.seconds} s through the relay` +
+        `${o.runs} runs of ${o.seconds} s through the relay (after ${o.warmup} s of warm-up each)` +
         (o.baseline ? ', each followed by one straight between the generator legs' : ''),
     );
     const runs: RunFigures[] = [];
     const bases: RunFigures[] = [];
     for (let run = 1; run <= o.runs; run++) {
-      const r = await drive(gen, relay, targets, o.seconds);
+      const r = await drive(gen, relay, targets, o.seconds, o.warmup);
       runs.push(r);
       note(
         `${kind} ${calls} calls, run ${run}: ${describe(r)}; relay CPU ${r.cpuPercent.toFixed(0)}% = ${r.cpuUsPerPacket.toFixed(2)} µs/packet` +
@@ -331,14 +384,17 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
           relay,
           ports.map((_, i) => ports[i ^ 1]!),
           o.seconds,
+          o.warmup,
         );
         bases.push(b);
         note(`${calls} calls, no relay (baseline), run ${run}: ${describe(b)}`);
       }
     }
     // Where any loss happened: before the relay (it never got the packet) or after (it sent it on).
-    // The priming packet of each leg, once per run, is in the relay's counts and not in the generator's.
-    const atRelay = (await relayReceived(relay.driver, calls)) - 2 * calls * o.runs;
+    // The priming packet and the warm-up packets of each leg, in every run, are in the relay's counts and
+    // not in the generator's.
+    const warmupPackets = Math.floor((o.warmup * 1000) / 20);
+    const atRelay = (await relayReceived(relay.driver, calls)) - 2 * calls * o.runs * (1 + warmupPackets);
     const stats = await relay.driver.query('load-0');
     note(
       `call 0 stats (its "lost" counts the sequence numbers sent in the baseline runs, not through it): ` +
@@ -383,6 +439,7 @@ async function probe(calls: number, kind: 'builtin' | 'rtpengine', o: Options): 
       '% of one core',
     );
     if (reniced) figure(`${n}_relay_nice`, o.relayNice!);
+    figure(`${n}_relay_realtime`, scheduling.startsWith('real-time') ? 1 : 0);
     // 1 when both were pinned (generator on CPU 0, relay on CPU 1), 0 otherwise; the note says which was done.
     figure(`${n}_pinned`, relayPinned && pinnedCpu === 0 ? 1 : 0);
     figure(

@@ -20,13 +20,15 @@ export interface RelayUnderTest {
   stop(): Promise<void>;
 }
 
-export function builtinRelay(workers: number | undefined): RelayUnderTest {
+/** `realtimePriority`: SCHED_RR priority of its forwarding threads, 0 = normal (BuiltinRelayOptions). */
+export function builtinRelay(workers: number | undefined, realtimePriority: number): RelayUnderTest {
   const driver = new BuiltinRelay({
     advertise: '127.0.0.1',
     bind: '127.0.0.1',
     portMin: 20000, // below the kernel's ephemeral range, where the generator's own sockets land
     portMax: 29999,
     workers,
+    realtimePriority,
     mediaTimeoutSeconds: 0,
     log: new LogRoot('warn').logger('media.relay'),
   });

@@ -5,7 +5,8 @@
  *
  *   {"type":"open","legs":N,"sockets":K,"cpu":C,"realtime":1}
  *                                                  -> {"type":"ports","ports":[...],"pinnedCpu":C|-1}
- *   {"type":"run","targets":[...],"seconds":S}     -> {"type":"started"} ... {"type":"result",...}
+ *   {"type":"run","targets":[...],"seconds":S,"warmup":W}
+ *                     -> {"type":"started"} ({"type":"measuring"} after a warm-up) ... {"type":"result",...}
  *   {"type":"close"}
  *
  * Legs share K sockets (leg i uses socket i % K; K = N: one socket per leg, like phones). Every leg sends
@@ -15,7 +16,16 @@
  * packets of that slot to one sendmmsg. Just before each sendmmsg it writes the time (CLOCK_REALTIME, in
  * ns) into every packet of that batch at offset 12; SSRC = 0x10000 + leg, so the receiver knows the sender.
  *
- * One receiver thread waits in epoll and empties ready sockets with recvmmsg. With SO_TIMESTAMPNS the
+ * The full load runs W seconds (rounded to whole 20 ms periods; default 0) before the S measured ones: what
+ * is measured is the steady state of N calls, not the first milliseconds of N calls all starting on the
+ * same millisecond (phones never do that). Packets sent in the warm-up are not counted: the receiver knows
+ * them by sequence number (each leg's first counted one is set before the run starts).
+ *
+ * One receiver thread wakes every millisecond (a timer, not epoll) and empties every socket with recvmmsg.
+ * It does not wait in epoll on purpose: a receiver asleep in epoll is woken by every packet the relay
+ * sends it, and on loopback the relay's send pays for that wakeup (a cross-CPU wakeup; in a virtual
+ * machine an interrupt and an exit), up to a sixth of the relay's CPU in this bench. A relay sending to
+ * phones across a network card never pays it, so this receiver does not make it. With SO_TIMESTAMPNS the
  * kernel stamps each packet (CLOCK_REALTIME) when it enters loopback's receive path, i.e. the moment the
  * relay (or, in the baseline, this generator) handed it to the kernel: latency = that stamp - send
  * stamp, so how late this receiver thread gets to run is not counted. What is counted: the relay's
@@ -81,6 +91,7 @@ static int want_realtime, realtime; /* the sender thread on SCHED_FIFO: see run(
 static histogram_t lat_kernel, lat_user, wake_late;
 static atomic_int counting, receiving;
 static atomic_ullong received, kernel_stamped, reordered, duplicates, last_receive_ns;
+static uint16_t *count_from; /* legs: first sequence number of the measured part of the run */
 
 static int64_t now_ns(clockid_t clock) {
   struct timespec ts;
@@ -176,6 +187,7 @@ static int open_legs(int n, int k, int cpu) {
   packets = calloc((size_t)n, PACKET_BYTES);
   seqs = calloc((size_t)n, sizeof(uint16_t));
   last_seen = calloc((size_t)n, sizeof(int32_t));
+  count_from = calloc((size_t)n, sizeof(uint16_t));
   for (int s = 0; s < k; s++) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -219,6 +231,10 @@ static void take(const uint8_t *p, unsigned len, struct msghdr *h, int64_t user_
   int from = (int)(ssrc - 0x10000u);
   int64_t stamp;
   memcpy(&stamp, p + 12, 8);
+  uint16_t seq;
+  memcpy(&seq, p + 2, 2);
+  seq = ntohs(seq);
+  if ((int16_t)(seq - count_from[from]) < 0) return; /* sent in the warm-up */
   int64_t kernel = -1;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
@@ -232,9 +248,6 @@ static void take(const uint8_t *p, unsigned len, struct msghdr *h, int64_t user_
     atomic_fetch_add_explicit(&kernel_stamped, 1, memory_order_relaxed);
   }
   hist_add(&lat_user, user_now - stamp);
-  uint16_t seq;
-  memcpy(&seq, p + 2, 2);
-  seq = ntohs(seq);
   int32_t last = last_seen[from];
   if (last >= 0) {
     int16_t d = (int16_t)(seq - (uint16_t)last);
@@ -249,20 +262,15 @@ static void take(const uint8_t *p, unsigned len, struct msghdr *h, int64_t user_
 
 static void *receive_loop(void *arg) {
   (void)arg;
-  int ep = epoll_create1(EPOLL_CLOEXEC);
-  for (int s = 0; s < nsockets; s++) {
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)s};
-    epoll_ctl(ep, EPOLL_CTL_ADD, fds[s], &ev);
-  }
   static uint8_t bufs[RECV_BATCH][2048];
   static uint8_t ctl[RECV_BATCH][CMSG_BYTES];
   struct mmsghdr msgs[RECV_BATCH];
   struct iovec iov[RECV_BATCH];
-  struct epoll_event evs[256];
   while (atomic_load(&receiving)) {
-    int n = epoll_wait(ep, evs, 256, 20);
-    for (int e = 0; e < n; e++) {
-      int fd = fds[evs[e].data.u32];
+    struct timespec nap = {0, 1000000};
+    nanosleep(&nap, NULL);
+    for (int s = 0; s < nsockets; s++) {
+      int fd = fds[s];
       for (;;) {
         for (int i = 0; i < RECV_BATCH; i++) {
           iov[i].iov_base = bufs[i];
@@ -283,7 +291,6 @@ static void *receive_loop(void *arg) {
       }
     }
   }
-  close(ep);
   return NULL;
 }
 
@@ -316,6 +323,8 @@ static void run(const char *line) {
     while (*p == ',' || *p == ' ') p++;
   }
   double seconds = json_number(line, "seconds", 10);
+  /* Whole 20 ms periods, so that every leg sends the same number of warm-up packets. */
+  int64_t warm_ticks = (int64_t)(json_number(line, "warmup", 0) * 1000.0 / (PACKET_NS / 1000000)) * SLOTS;
 
   struct sockaddr_in *dst = calloc((size_t)legs, sizeof *dst);
   for (int i = 0; i < legs; i++) {
@@ -352,7 +361,7 @@ static void run(const char *line) {
   pthread_t rx;
   pthread_create(&rx, NULL, receive_loop, NULL); /* before the sender turns real-time: it stays normal */
   if (want_realtime && !realtime) {
-    struct sched_param sp = {.sched_priority = 10};
+    struct sched_param sp = {.sched_priority = 20}; /* above the relay's forwarding threads (10) */
     int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
     if (e == 0) realtime = 1;
     else fprintf(stderr, "rtp-loadgen: SCHED_FIFO not allowed (%s): the sender runs as a normal thread\n", strerror(e));
@@ -362,7 +371,10 @@ static void run(const char *line) {
   for (int i = 0; i < legs; i++)
     sendto(fds[i % nsockets], packets[i], PACKET_BYTES, 0, (struct sockaddr *)&dst[i], sizeof dst[i]);
   sleep_until(now_ns(CLOCK_MONOTONIC) + 500000000LL);
-  for (int i = 0; i < legs; i++) last_seen[i] = -1;
+  for (int i = 0; i < legs; i++) {
+    last_seen[i] = -1;
+    count_from[i] = (uint16_t)(seqs[i] + warm_ticks / SLOTS + 1);
+  }
   atomic_store(&received, 0);
   atomic_store(&kernel_stamped, 0);
   atomic_store(&reordered, 0);
@@ -373,11 +385,22 @@ static void run(const char *line) {
 
   double cpu0 = cpu_seconds();
   uint64_t sent = 0, send_calls = 0, send_errors = 0, late_ticks = 0;
-  int64_t start = now_ns(CLOCK_MONOTONIC);
-  int64_t end = start + (int64_t)(seconds * 1e9);
+  int64_t start = now_ns(CLOCK_MONOTONIC), start_measured = start;
+  int64_t end = start + warm_ticks * SLOT_NS + (int64_t)(seconds * 1e9);
   for (int64_t tick = 0;; tick++) {
     int64_t due = start + tick * SLOT_NS;
     if (due >= end) break;
+    if (tick == warm_ticks && tick > 0) { /* the measured part starts */
+      sent = 0;
+      send_calls = 0;
+      send_errors = 0;
+      late_ticks = 0;
+      hist_reset(&wake_late);
+      cpu0 = cpu_seconds();
+      start_measured = due;
+      printf("{\"type\":\"measuring\"}\n");
+      fflush(stdout);
+    }
     sleep_until(due);
     int64_t late = now_ns(CLOCK_MONOTONIC) - due;
     hist_add(&wake_late, late);
@@ -421,7 +444,7 @@ static void run(const char *line) {
       sent += (uint64_t)done;
     }
   }
-  double elapsed = (now_ns(CLOCK_MONOTONIC) - start) / 1e9;
+  double elapsed = (now_ns(CLOCK_MONOTONIC) - start_measured) / 1e9;
   double cpu_send_end = cpu_seconds();
   /* The last packets come back: wait until 200 ms pass without any (at most 10 s of backlog). */
   int64_t give_up = now_ns(CLOCK_MONOTONIC) + 10000000000LL;
