@@ -535,7 +535,11 @@ export class Engine {
       registeredPhones: bindings.length,
       callsInProgress: this.calls.inProgress().length,
       callsToday: this.cdr.count({ since: startOfLocalDay(now) }) + this.calls.inProgress().length,
-      media: { relay: c.mediaRelay, rtpPorts: `${c.rtpPortMin}-${c.rtpPortMax}` },
+      media: {
+        relay: c.mediaRelay,
+        rtpPorts: `${c.rtpPortMin}-${c.rtpPortMax}`,
+        priority: this.relay instanceof BuiltinRelay ? this.relay.priority : null,
+      },
       errors: this.logRoot.errorCount,
       problems: [...this.logRoot.problems].reverse(),
     };

@@ -22,7 +22,15 @@ export interface EngineStatus {
   callsInProgress: number;
   /** Call attempts that started since local midnight. */
   callsToday: number;
-  media: { relay: 'builtin' | 'rtpengine' | 'off'; rtpPorts: string };
+  media: {
+    relay: 'builtin' | 'rtpengine' | 'off';
+    rtpPorts: string;
+    /**
+     * The built-in relay's forwarding threads: at real-time priority, at normal priority, or at normal
+     * priority because the system refused real-time (`--relay-realtime`); null for rtpengine or no relay.
+     */
+    priority: 'realtime' | 'normal' | 'refused' | null;
+  };
   /** Errors logged since start. */
   errors: number;
   /** The latest warnings and errors, newest first. */

@@ -12,6 +12,7 @@ import {
 } from '../support/browser.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { freePort } from '../support/ports.js';
+import { realtimeAllowed } from '../support/realtime.js';
 import { tempDir } from '../support/paths.js';
 import { registerArgs, runSipp, scenario, startSipp, uacArgs, uasArgs } from '../support/sipp.js';
 
@@ -115,6 +116,13 @@ describe('console (Chromium, real engine, sipp phones)', () => {
     await page.getByRole('link', { name: 'Dashboard' }).click();
     const card = page.getByTestId('registered');
     await card.getByText('0 / 2').waitFor();
+    // The relay's threads asked for real-time priority (the engine's default): the status says what they got.
+    const relayFact = page
+      .locator('dt', { hasText: 'Audio relay' })
+      .locator('xpath=following-sibling::dd[1]');
+    await relayFact.waitFor();
+    if (realtimeAllowed(10)) assert.match(await relayFact.innerText(), /ports \d+-\d+, real-time priority$/);
+    else assert.match(await relayFact.innerText(), /normal priority.*audio may stutter/);
     await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
     const port = await freePort();
     const reg = await runSipp(

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { RelayError, type BuiltinRelay } from '../../engine/media/index.js';
+import { realtimeAllowed } from '../support/realtime.js';
 import {
   LOOPBACK,
   Phone,
@@ -531,11 +531,6 @@ function scheduling(tid: number): { policy: number; priority: number } {
 }
 const SCHED_OTHER = 0;
 const SCHED_RR = 2;
-
-/** Whether this system lets this process run a SCHED_RR thread at `priority`: asked of chrt, not of us. */
-function realtimeAllowed(priority: number): boolean {
-  return spawnSync('chrt', ['-r', String(priority), 'true']).status === 0;
-}
 
 describe('BuiltinRelay real-time scheduling (native threads)', () => {
   it('asks for SCHED_RR at the given priority, gets it where the system allows, and says so', async (t) => {

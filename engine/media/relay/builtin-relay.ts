@@ -127,13 +127,26 @@ export class BuiltinRelay implements RelayDriver {
       mediaTimeoutSeconds: timeout,
       strictSource: config.strictSource,
     });
-    if (addon && realtimePriority > 0) void this.logScheduling();
+    if (addon && realtimePriority > 0) void this.checkScheduling();
   }
 
+  /**
+   * How the forwarding threads are scheduled, for the dashboard: `realtime`, `refused` (asked for and
+   * refused by the system) or `normal` (not asked for, or Node worker threads). Guard demotions, which
+   * come and go with a flood, are in the log instead.
+   */
+  get priority(): 'realtime' | 'normal' | 'refused' {
+    return this.scheduling;
+  }
+
+  private scheduling: 'realtime' | 'normal' | 'refused' = 'normal';
+
   /** Says once whether the forwarding threads got the real-time priority they asked for. */
-  private async logScheduling(): Promise<void> {
+  private async checkScheduling(): Promise<void> {
     const reply = await this.workers[0]?.request({ op: 'census' }).catch(() => undefined);
     const rt = reply?.ok ? reply.census?.realtime : undefined;
+    if (rt?.state === 'denied' || rt?.state === 'on')
+      this.scheduling = rt.state === 'on' ? 'realtime' : 'refused';
     if (rt?.state === 'denied')
       this.log.warn(
         'media relay threads run at normal priority: the system refused real-time scheduling, so audio may ' +

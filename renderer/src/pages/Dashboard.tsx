@@ -85,6 +85,17 @@ export function Dashboard() {
               <dd>
                 {s.media.relay === 'off' ? 'off (phones send audio to each other)' : s.media.relay}, ports{' '}
                 {s.media.rtpPorts}
+                {s.media.priority === 'realtime' ? <span className="muted">, real-time priority</span> : null}
+                {s.media.priority === 'refused' ? (
+                  <>
+                    {' '}
+                    <span className="badge badge-warn">normal priority</span>{' '}
+                    <span className="muted">
+                      the system refused real-time priority: audio may stutter while this PC is busy (see
+                      Troubleshooting, “Choppy audio”, in the README)
+                    </span>
+                  </>
+                ) : null}
               </dd>
               <dt>Version</dt>
               <dd>
