@@ -186,8 +186,9 @@ void *forward_loop(void *arg) {
   r->rt_window_start = now_ms();
   r->rt_window_cpu = thread_cpu_ms();
   pthread_mutex_unlock(&r->lock);
+  int wait_ms = -1;
   for (;;) {
-    int n = epoll_wait(r->epfd, evs, MAX_EVENTS, -1);
+    int n = epoll_wait(r->epfd, evs, MAX_EVENTS, wait_ms);
     if (n < 0 && errno != EINTR) break;
     /* The lock is taken per socket, not per batch, so that JavaScript never waits behind a whole batch. */
     for (int i = 0; i < n; i++) {
@@ -208,6 +209,8 @@ void *forward_loop(void *arg) {
     /* Streams removed while this batch was taken from epoll are freed only now: no event of it is left. */
     free_graveyard(r);
     rt_guard(r);
+    /* Dropped by the guard: wake when a window ends even without packets, to rise again once idle. */
+    wait_ms = r->rt_state == RT_THROTTLED ? (int)r->rt_guard_ms + 1 : -1;
     pthread_mutex_unlock(&r->lock);
     if (stopping) break;
   }

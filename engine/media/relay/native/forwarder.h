@@ -19,7 +19,8 @@
  * included, and 0.5-1.2 ms at real-time priority. A real-time thread that never sleeps would starve the
  * rest of its core, SIP signalling included, so a guard (rt_guard) drops the thread to normal scheduling
  * when it was busy more than rt_guard_busy of a window (a flood, not calls) and raises it again once it
- * is below half that.
+ * is below half that; while dropped, the thread also wakes at the end of each window, so that it rises
+ * again when the flood stops even if no packet follows.
  *
  * Locking: one mutex per instance. The thread waits in epoll_wait() without it and holds it while it handles
  * one ready socket; every call from JavaScript takes it, except the periodic poll, which tries and comes back
