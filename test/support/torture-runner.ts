@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEngine } from './engine-process.js';
-import { repoRoot } from './paths.js';
+import { rfc4475Dir } from './paths.js';
 import { parseRawResponse, randomId, UdpSipClient } from './raw-sip-client.js';
 
 interface CaseResult {
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   } catch {
     /* already up */
   }
-  const dir = path.resolve(repoRoot, '..', 'shared', 'conformance', 'rfc4475');
+  const dir = rfc4475Dir;
   const index = fs.readFileSync(path.join(dir, 'INDEX.tsv'), 'utf8').trim().split('\n').slice(1);
   const pbx = await startEngine();
   const c = await UdpSipClient.open();

@@ -3,6 +3,7 @@
  * Valid messages (and the "parse-ok:" invalid ones, which a later layer answers with 416/420/415/401/406)
  * must parse; invalid ones must be refused unless the RFC allows leniency and we chose it.
  */
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -20,6 +21,7 @@ import {
   type SipMessage,
   type SipRequest,
 } from '../../../engine/sip/message/index.js';
+import { sharedRfc4475Dir } from '../../support/paths.js';
 import { loadRfc4475, type CorpusEntry } from './support.js';
 
 /**
@@ -87,6 +89,16 @@ function mustAccept(e: CorpusEntry): boolean {
 describe('RFC 4475 torture messages (datagram)', () => {
   it('the corpus lists 49 messages', () => {
     assert.equal(corpus.length, 49);
+  });
+
+  it('the copy in test/fixtures is byte for byte the shared corpus beside the repository', (t) => {
+    if (!fs.existsSync(sharedRfc4475Dir)) return t.skip(`${sharedRfc4475Dir} is not here to compare with`);
+    const shared = loadRfc4475(sharedRfc4475Dir);
+    assert.deepEqual(
+      corpus.map(({ file, section, expected, note }) => ({ file, section, expected, note })),
+      shared.map(({ file, section, expected, note }) => ({ file, section, expected, note })),
+    );
+    for (const [i, e] of corpus.entries()) assert.ok(e.bytes.equals(shared[i]!.bytes), e.file);
   });
 
   for (const e of corpus) {

@@ -1,18 +1,7 @@
-/** Shared by the message-layer tests: where the repository and the RFC 4475 corpus are, and samples. */
+/** Shared by the message-layer tests: the RFC 4475 corpus, and samples. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The folder holding package.json, found by walking up from this file (dist/ adds a level). */
-export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
+import { rfc4475Dir } from '../../support/paths.js';
 
 export interface CorpusEntry {
   file: string;
@@ -22,15 +11,10 @@ export interface CorpusEntry {
   bytes: Buffer;
 }
 
-/** The RFC 4475 torture messages listed in ../shared/conformance/rfc4475/INDEX.tsv beside the repo. */
-export function loadRfc4475(): CorpusEntry[] {
-  const dir = path.resolve(repoRoot(), '../shared/conformance/rfc4475');
+/** The RFC 4475 torture messages listed in their INDEX.tsv (test/fixtures/rfc4475, see rfc4475Dir). */
+export function loadRfc4475(dir = rfc4475Dir): CorpusEntry[] {
   const index = path.join(dir, 'INDEX.tsv');
-  if (!fs.existsSync(index)) {
-    throw new Error(
-      `RFC 4475 corpus not found: expected ${index} (the shared/conformance folder sits beside the repository)`,
-    );
-  }
+  if (!fs.existsSync(index)) throw new Error(`RFC 4475 corpus not found: expected ${index}`);
   const rows = fs
     .readFileSync(index, 'utf8')
     .split('\n')
