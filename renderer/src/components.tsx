@@ -102,6 +102,33 @@ export function Dialog(props: { title: string; onClose: () => void; children: Re
   );
 }
 
+/**
+ * A question before something that cannot be undone: what will happen, then the safe button (focused, so
+ * Enter keeps things as they are) and the one that goes ahead.
+ */
+export function ConfirmDialog(props: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  keepLabel: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+}) {
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      {props.children}
+      <div className="button-row">
+        <button type="button" className="secondary" onClick={props.onClose} data-autofocus="true">
+          {props.keepLabel}
+        </button>
+        <button type="button" className="danger" onClick={props.onConfirm}>
+          {props.confirmLabel}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 /** An in-console link: keeps the page, changes the address. */
 export function Link(props: { to: string; children: ReactNode; className?: string; current?: boolean }) {
   return (

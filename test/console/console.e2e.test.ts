@@ -282,6 +282,27 @@ describe('console (Chromium, real engine, sipp phones)', () => {
     assert.match(lines[1] ?? '', /201,202,.*ANSWERED/);
   });
 
+  it('asks before deleting a user: Keep keeps them, Delete removes them', async () => {
+    const r = await pbx.api('POST', '/api/users', {
+      extension: '299',
+      name: 'Temp Worker',
+      secret: 'temp-secret-299',
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await page.getByRole('link', { name: 'Users' }).click();
+    const remove = page.getByRole('button', { name: 'Delete 299 Temp Worker' });
+    await remove.click();
+    const dialog = page.getByRole('dialog', { name: 'Delete 299?' });
+    await dialog.getByText('Temp Worker’s phone will be logged out').waitFor();
+    await dialog.getByRole('button', { name: 'Keep', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await pbx.api('GET', '/api/users/299')).status, 200, 'Keep keeps them');
+    await remove.click();
+    await dialog.getByRole('button', { name: 'Delete 299', exact: true }).click();
+    await page.getByText('Deleted 299 (Temp Worker).').waitFor();
+    assert.equal((await pbx.api('GET', '/api/users/299')).status, 404);
+  });
+
   it('passes axe on every page, fits 1280×800 and a laptop screen with long names, and works by keyboard', async () => {
     const longName =
       'Maximiliana Alexandrina Konstantinopoulou-Featherstonehaugh, Accounts Receivable, 2nd floor';

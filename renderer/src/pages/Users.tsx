@@ -10,7 +10,7 @@ import {
   type RowProblem,
   type User,
 } from '../api';
-import { Dialog, Empty, Field, Notice, PageHeader } from '../components';
+import { ConfirmDialog, Dialog, Empty, Field, Notice, PageHeader } from '../components';
 import { useLive } from '../live';
 import { copyText } from '../clipboard';
 import { capitalise } from './Login';
@@ -158,37 +158,31 @@ export function Users() {
         />
       ) : null}
       {deleting ? (
-        <Dialog title={`Delete ${deleting.extension}?`} onClose={closeDelete}>
+        <ConfirmDialog
+          title={`Delete ${deleting.extension}?`}
+          onClose={closeDelete}
+          keepLabel="Keep"
+          confirmLabel={`Delete ${deleting.extension}`}
+          onConfirm={() => {
+            const u = deleting;
+            del(`/api/users/${encodeURIComponent(u.extension)}`).then(
+              () => {
+                setMessage(`Deleted ${u.extension} (${u.name}).`);
+                setDeleting(undefined);
+                users.reload();
+              },
+              (e: unknown) => {
+                setMessage(e instanceof ApiFailure ? capitalise(e.message) : 'Could not delete.');
+                setDeleting(undefined);
+              },
+            );
+          }}
+        >
           <p>
             {deleting.name}&rsquo;s phone will be logged out and can no longer make or take calls. This cannot
             be undone.
           </p>
-          <div className="button-row">
-            <button type="button" className="secondary" onClick={closeDelete} data-autofocus="true">
-              Keep
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                const u = deleting;
-                del(`/api/users/${encodeURIComponent(u.extension)}`).then(
-                  () => {
-                    setMessage(`Deleted ${u.extension} (${u.name}).`);
-                    setDeleting(undefined);
-                    users.reload();
-                  },
-                  (e: unknown) => {
-                    setMessage(e instanceof ApiFailure ? capitalise(e.message) : 'Could not delete.');
-                    setDeleting(undefined);
-                  },
-                );
-              }}
-            >
-              Delete {deleting.extension}
-            </button>
-          </div>
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
       {importing ? (
         <ImportDialog

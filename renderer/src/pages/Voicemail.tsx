@@ -9,7 +9,7 @@ import {
   type VoicemailMessage,
   type VoicemailSettings,
 } from '../api';
-import { Dialog, Empty, Field, Link, Notice, PageHeader } from '../components';
+import { ConfirmDialog, Empty, Field, Link, Notice, PageHeader } from '../components';
 import { formatDateTime, formatDuration, formatRelative } from '../format';
 import { useLive, useNow } from '../live';
 import { capitalise } from './Login';
@@ -267,29 +267,23 @@ export function MailboxPage(props: { extension: string }) {
       {user ? <GreetingPanel box={user} onChanged={boxes.reload} /> : null}
       {user ? <VoicemailSettingsForm extension={ext} name={user.name} /> : null}
       {deleting ? (
-        <Dialog title="Delete this message?" onClose={closeDelete}>
+        <ConfirmDialog
+          title="Delete this message?"
+          onClose={closeDelete}
+          keepLabel="Keep it"
+          confirmLabel="Delete message"
+          onConfirm={() => {
+            const m = deleting;
+            setDeleting(undefined);
+            if (playing?.id === m.id) setPlaying(undefined);
+            void act(del(`${base}/${m.id}`), `Deleted the message from ${callerText(m, names)}.`);
+          }}
+        >
           <p>
             The message from {callerText(deleting, names)}, left {formatDateTime(deleting.created)} (
             {formatDuration(deleting.seconds)}), will be gone for good: it cannot be played again.
           </p>
-          <div className="button-row">
-            <button type="button" className="secondary" onClick={closeDelete} data-autofocus="true">
-              Keep it
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                const m = deleting;
-                setDeleting(undefined);
-                if (playing?.id === m.id) setPlaying(undefined);
-                void act(del(`${base}/${m.id}`), `Deleted the message from ${callerText(m, names)}.`);
-              }}
-            >
-              Delete message
-            </button>
-          </div>
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
     </>
   );
@@ -398,35 +392,29 @@ function GreetingPanel(props: { box: MailboxSummary; onChanged: () => void }) {
         </div>
       ) : null}
       {removing ? (
-        <Dialog title={`Remove ${first}’s own greeting?`} onClose={closeRemove}>
+        <ConfirmDialog
+          title={`Remove ${first}’s own greeting?`}
+          onClose={closeRemove}
+          keepLabel="Keep it"
+          confirmLabel="Remove greeting"
+          onConfirm={() => {
+            setRemoving(false);
+            setError(undefined);
+            del(path).then(
+              () => {
+                setDone(`Callers hear the standard greeting again.`);
+                props.onChanged();
+              },
+              (e: unknown) =>
+                setError(e instanceof ApiFailure ? capitalise(e.message) : 'Could not remove it.'),
+            );
+          }}
+        >
           <p>
             Callers will hear the standard greeting instead. The recording is deleted; to have it back, upload
             or record it again.
           </p>
-          <div className="button-row">
-            <button type="button" className="secondary" onClick={closeRemove} data-autofocus="true">
-              Keep it
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                setRemoving(false);
-                setError(undefined);
-                del(path).then(
-                  () => {
-                    setDone(`Callers hear the standard greeting again.`);
-                    props.onChanged();
-                  },
-                  (e: unknown) =>
-                    setError(e instanceof ApiFailure ? capitalise(e.message) : 'Could not remove it.'),
-                );
-              }}
-            >
-              Remove greeting
-            </button>
-          </div>
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
     </section>
   );
