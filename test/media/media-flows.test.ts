@@ -2,7 +2,9 @@
 // INVITE/407, 18x/200 with SDP, ACK, re-INVITE, CANCEL, BYE along the Record-Route set) and real RTP (PCMU
 // every 20 ms). What each phone is told in SDP, what it receives and from where, hold and resume, early
 // media, NAT latching, ports given back after failed and cancelled attempts, the range running dry, the
-// media timeout and the call records' packet counts.
+// media timeout and the call records' packet counts. The call flows and the media timeout run twice: with
+// the built-in relay and with a real rtpengine behind the ng driver (`--rtpengine`), since an office that
+// moves its media to rtpengine must not lose any of them.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { voicemailOff } from '../support/voicemail.js';
 import { freePort } from '../support/ports.js';
 import { RtpPeer } from '../support/rtp-peer.js';
+import { startRtpengine, type Rtpengine } from './rtpengine/rtpengine-harness.js';
 import {
   pcmuSdp,
   sdpAudio,
@@ -90,19 +93,41 @@ async function rtpRange(size: number, avoid: number[]): Promise<[number, number]
   throw new Error('no free RTP port range');
 }
 
+type RelayKind = 'builtin' | 'rtpengine';
+const RELAYS: readonly RelayKind[] = ['builtin', 'rtpengine'];
+
 interface Pbx {
   engine: RunningEngine;
+  /** The media ports the relay (built-in or rtpengine) anchors calls on. */
   range: [number, number];
+  rtpengine?: Rtpengine;
 }
 
-async function startPbx(rangeSize: number, extraArgs: string[] = []): Promise<Pbx> {
+async function startPbx(
+  rangeSize: number,
+  extraArgs: string[] = [],
+  relay: RelayKind = 'builtin',
+): Promise<Pbx> {
   const sipPort = await freePort();
   const httpPort = await freePort();
-  const range = await rtpRange(rangeSize, [sipPort, httpPort]);
+  let range: [number, number];
+  let relayArgs: string[];
+  let rtpengine: Rtpengine | undefined;
+  if (relay === 'rtpengine') {
+    rtpengine = await startRtpengine();
+    range = [rtpengine.portMin, rtpengine.portMax];
+    relayArgs = ['--rtpengine', rtpengine.ng];
+  } else {
+    range = await rtpRange(rangeSize, [sipPort, httpPort]);
+    relayArgs = ['--rtp-ports', `${range[0]}-${range[1]}`];
+  }
   const engine = await startEngine({
     sipPort,
     httpPort,
-    args: ['--qualify-interval', '0', '--rtp-ports', `${range[0]}-${range[1]}`, ...extraArgs],
+    args: ['--qualify-interval', '0', ...relayArgs, ...extraArgs],
+  }).catch(async (err: unknown) => {
+    await rtpengine?.stop();
+    throw err;
   });
   for (const u of [CALLER, CALLEE]) {
     const r = await engine.api('POST', '/api/users', { extension: u.user, name: u.user, secret: u.password });
@@ -110,7 +135,15 @@ async function startPbx(rangeSize: number, extraArgs: string[] = []): Promise<Pb
   }
   // Refused and cancelled calls must reach the caller as such, not be answered by voicemail.
   await voicemailOff(engine, CALLER.user, CALLEE.user);
-  return { engine, range };
+  return { engine, range, ...(rtpengine ? { rtpengine } : {}) };
+}
+
+async function stopPbx(pbx: Pbx): Promise<void> {
+  try {
+    assert.equal(await pbx.engine.stop(), 0);
+  } finally {
+    await pbx.rtpengine?.stop();
+  }
 }
 
 /** A phone and its audio socket, closed in `after`. */
@@ -239,209 +272,233 @@ async function callsInProgress(pbx: Pbx): Promise<CallView[]> {
   return (await pbx.engine.api<CallView[]>('GET', '/api/calls')).body;
 }
 
-describe('audio through the relay between scripted phones', { timeout: 40_000 }, () => {
-  let pbx: Pbx;
-  const kit = new Kit();
-  let caller: SipPhone;
-  let callee: SipPhone;
+for (const relay of RELAYS)
+  describe(`audio through the relay between scripted phones [${relay}]`, { timeout: 40_000 }, () => {
+    let pbx: Pbx;
+    const kit = new Kit();
+    let caller: SipPhone;
+    let callee: SipPhone;
 
-  before(async () => {
-    pbx = await startPbx(40);
-    caller = await kit.phone(pbx, CALLER);
-    callee = await kit.phone(pbx, CALLEE);
-  });
-  after(async () => {
-    kit.close();
-    assert.equal(await pbx.engine.stop(), 0);
-  });
+    before(async () => {
+      pbx = await startPbx(40, [], relay);
+      caller = await kit.phone(pbx, CALLER);
+      callee = await kit.phone(pbx, CALLEE);
+    });
+    after(async () => {
+      kit.close();
+      await stopPbx(pbx);
+    });
 
-  it('relays both directions: each phone is told the relay, and hears the other from the port it sends to', async () => {
-    const c = await establish(kit, pbx, caller, callee);
-    assert.notEqual(c.callerRelayPort, c.calleeRelayPort, 'one relay port facing each phone');
-    await Promise.all([c.callerRtp.stream(c.callerRelayPort, 25), c.calleeRtp.stream(c.calleeRelayPort, 25)]);
-    assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 25, 2000), 'the callee got all the caller sent');
-    assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 25, 2000), 'the caller got all the callee sent');
-    const heardByCaller = c.callerRtp.from(c.calleeRtp);
-    const heardByCallee = c.calleeRtp.from(c.callerRtp);
-    // Symmetric RTP: each phone receives from exactly the relay address and port it sends to.
-    assert.deepEqual(
-      new Set(heardByCaller.map((p) => `${p.address}:${p.port}`)),
-      new Set([`127.0.0.1:${c.callerRelayPort}`]),
-    );
-    assert.deepEqual(
-      new Set(heardByCallee.map((p) => `${p.address}:${p.port}`)),
-      new Set([`127.0.0.1:${c.calleeRelayPort}`]),
-    );
-    // Forwarded untouched: PCMU, 172 bytes, in order.
-    for (const got of [heardByCaller, heardByCallee]) {
-      assert.ok(got.every((p) => p.payloadType === 0 && p.size === 172));
-      for (let i = 1; i < got.length; i++)
-        assert.equal(got[i]!.seq, (got[i - 1]!.seq + 1) & 0xffff, 'sequence numbers in order');
-    }
-    await hangUp(caller, callee, c.out);
-  });
-
-  it('latches a caller behind NAT: audio reaches the socket it sends from, not the port its SDP names', async () => {
-    // The SDP says port 9 (nothing listens there, as a private address behind NAT would be unreachable).
-    const c = await establish(kit, pbx, caller, callee, { callerSdpPort: 9 });
-    // Before the caller sent anything, the relay can only use the SDP: the callee's audio goes to port 9.
-    await c.calleeRtp.stream(c.calleeRelayPort, 5);
-    await sleep(100);
-    assert.equal(c.callerRtp.from(c.calleeRtp).length, 0, 'nothing reaches the real socket before latching');
-    // The caller's first packets latch its real address; from then on the callee's audio reaches it.
-    await c.callerRtp.stream(c.callerRelayPort, 3);
-    assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 3, 1000), "the caller's packets reach the callee");
-    const latchedAt = Date.now();
-    await Promise.all([c.calleeRtp.stream(c.calleeRelayPort, 20), c.callerRtp.stream(c.callerRelayPort, 20)]);
-    assert.ok(
-      await c.callerRtp.waitFrom(c.calleeRtp, 20, 2000, latchedAt),
-      `the caller hears the callee after latching (got ${c.callerRtp.from(c.calleeRtp).length})`,
-    );
-    assert.ok(
-      c.callerRtp.from(c.calleeRtp).every((p) => p.port === c.callerRelayPort),
-      'from the relay port the caller sends to',
-    );
-    const live = (await callsInProgress(pbx)).find((x) => x.callId === c.out.callId);
-    assert.equal(live?.media?.[0]?.callerToCallee.source, `127.0.0.1:${c.callerRtp.port}`, 'latched source');
-    await hangUp(caller, callee, c.out);
-  });
-
-  it('carries early media: a 183 with SDP and audio before the 200, then the answered call goes on', async () => {
-    const callerRtp = await kit.rtp();
-    const calleeRtp = await kit.rtp();
-    const out = await caller.call(callee.user, pcmuSdp({ port: callerRtp.port }));
-    const inc = await callee.incoming(out.callId);
-    const calleeRelayPort = assertAnchored(inc.sdp, pbx, callerRtp.port, 'offer to the callee').port;
-    inc.ring(183, 'Session Progress', pcmuSdp({ port: calleeRtp.port }));
-    const progress = await out.provisional(183);
-    const callerRelayPort = assertAnchored(progress.body, pbx, calleeRtp.port, 'early answer').port;
-    await calleeRtp.stream(calleeRelayPort, 15);
-    assert.ok(
-      await callerRtp.waitFrom(calleeRtp, 15, 2000),
-      `the caller hears the early media (got ${callerRtp.from(calleeRtp).length})`,
-    );
-    const ringing = (await callsInProgress(pbx)).find((x) => x.callId === out.callId);
-    assert.equal(ringing?.state, 'ringing', 'heard while the call is still ringing');
-    assert.ok(callerRtp.from(calleeRtp).every((p) => p.port === callerRelayPort));
-    const acked = inc.answer(pcmuSdp({ port: calleeRtp.port, version: 2 }));
-    const ok = await out.final();
-    assert.equal(ok.status, 200);
-    await acked;
-    assert.equal(sdpAudio(ok.body).port, callerRelayPort, 'the 200 keeps the early-media relay port');
-    const answeredAt = Date.now();
-    await Promise.all([callerRtp.stream(callerRelayPort, 15), calleeRtp.stream(calleeRelayPort, 15)]);
-    assert.ok(await callerRtp.waitFrom(calleeRtp, 15, 2000, answeredAt), 'callee → caller after the 200');
-    assert.ok(await calleeRtp.waitFrom(callerRtp, 15, 2000, answeredAt), 'caller → callee after the 200');
-    await hangUp(caller, callee, out);
-  });
-
-  it('puts a call on hold and resumes it with re-INVITEs, keeping the relay ports', async () => {
-    const c = await establish(kit, pbx, caller, callee);
-    await Promise.all([c.callerRtp.stream(c.callerRelayPort, 5), c.calleeRtp.stream(c.calleeRelayPort, 5)]);
-    assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 5, 1000));
-    assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 5, 1000));
-
-    // Hold: the caller offers sendonly.
-    const held = caller.reinvite(
-      c.callerDialog,
-      pcmuSdp({ port: c.callerRtp.port, direction: 'sendonly', version: 2 }),
-    );
-    const reHold = await callee.inDialogRequest('INVITE', c.out.callId);
-    const holdOffer = sdpAudio(reHold.body);
-    assert.equal(holdOffer.address, '127.0.0.1', 'the hold offer still points at the relay');
-    assert.equal(holdOffer.port, c.calleeRelayPort, 'the same relay port as before');
-    assert.equal(holdOffer.direction, 'sendonly');
-    await callee.answerReinvite(
-      reHold,
-      pcmuSdp({ port: c.calleeRtp.port, direction: 'recvonly', version: 2 }),
-    );
-    const holdAnswer = await held;
-    assert.equal(holdAnswer.status, 200);
-    assert.equal(sdpAudio(holdAnswer.body).direction, 'recvonly', 'the callee agreed to the hold');
-    assert.equal(sdpAudio(holdAnswer.body).port, c.callerRelayPort, 'the same relay port as before');
-    // Music on hold: the holding side may still send.
-    const holdAt = Date.now();
-    await c.callerRtp.stream(c.callerRelayPort, 10);
-    assert.ok(
-      await c.calleeRtp.waitFrom(c.callerRtp, 10, 1000, holdAt),
-      'sendonly audio still reaches the callee',
-    );
-
-    // Resume: sendrecv again.
-    const resumed = caller.reinvite(
-      c.callerDialog,
-      pcmuSdp({ port: c.callerRtp.port, direction: 'sendrecv', version: 3 }),
-    );
-    const reResume = await callee.inDialogRequest('INVITE', c.out.callId);
-    const resumeOffer = sdpAudio(reResume.body);
-    assert.equal(resumeOffer.direction, 'sendrecv');
-    assert.equal(resumeOffer.port, c.calleeRelayPort);
-    await callee.answerReinvite(
-      reResume,
-      pcmuSdp({ port: c.calleeRtp.port, direction: 'sendrecv', version: 3 }),
-    );
-    const resumeAnswer = await resumed;
-    assert.equal(resumeAnswer.status, 200);
-    assert.equal(sdpAudio(resumeAnswer.body).direction, 'sendrecv');
-    assert.equal(sdpAudio(resumeAnswer.body).port, c.callerRelayPort);
-
-    const resumedAt = Date.now();
-    await Promise.all([c.callerRtp.stream(c.callerRelayPort, 15), c.calleeRtp.stream(c.calleeRelayPort, 15)]);
-    assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 15, 2000, resumedAt), 'callee → caller after resume');
-    assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 15, 2000, resumedAt), 'caller → callee after resume');
-    assert.ok(c.callerRtp.from(c.calleeRtp).every((p) => p.port === c.callerRelayPort));
-    assert.ok(c.calleeRtp.from(c.callerRtp).every((p) => p.port === c.calleeRelayPort));
-    await hangUp(caller, callee, c.out);
-  });
-
-  it('leaves the call as it was when the callee refuses a hold re-INVITE (488): audio still flows both ways', async () => {
-    const c = await establish(kit, pbx, caller, callee);
-    try {
-      await Promise.all([c.callerRtp.stream(c.callerRelayPort, 5), c.calleeRtp.stream(c.calleeRelayPort, 5)]);
-      assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 5, 1000));
-      const hold = caller.reinvite(
-        c.callerDialog,
-        pcmuSdp({ port: c.callerRtp.port, address: '0.0.0.0', version: 2 }),
+    it('relays both directions: each phone is told the relay, and hears the other from the port it sends to', async () => {
+      const c = await establish(kit, pbx, caller, callee);
+      assert.notEqual(c.callerRelayPort, c.calleeRelayPort, 'one relay port facing each phone');
+      await Promise.all([
+        c.callerRtp.stream(c.callerRelayPort, 25),
+        c.calleeRtp.stream(c.calleeRelayPort, 25),
+      ]);
+      assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 25, 2000), 'the callee got all the caller sent');
+      assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 25, 2000), 'the caller got all the callee sent');
+      const heardByCaller = c.callerRtp.from(c.calleeRtp);
+      const heardByCallee = c.calleeRtp.from(c.callerRtp);
+      // Symmetric RTP: each phone receives from exactly the relay address and port it sends to.
+      assert.deepEqual(
+        new Set(heardByCaller.map((p) => `${p.address}:${p.port}`)),
+        new Set([`127.0.0.1:${c.callerRelayPort}`]),
       );
-      const re = await callee.inDialogRequest('INVITE', c.out.callId);
-      assert.equal(sdpAudio(re.body).address, '0.0.0.0', 'the hold reaches the callee');
-      callee.respond(re, 488, 'Not Acceptable Here');
-      assert.equal((await hold).status, 488);
-      const refusedAt = Date.now();
+      assert.deepEqual(
+        new Set(heardByCallee.map((p) => `${p.address}:${p.port}`)),
+        new Set([`127.0.0.1:${c.calleeRelayPort}`]),
+      );
+      // Forwarded untouched: PCMU, 172 bytes, in order.
+      for (const got of [heardByCaller, heardByCallee]) {
+        assert.ok(got.every((p) => p.payloadType === 0 && p.size === 172));
+        for (let i = 1; i < got.length; i++)
+          assert.equal(got[i]!.seq, (got[i - 1]!.seq + 1) & 0xffff, 'sequence numbers in order');
+      }
+      await hangUp(caller, callee, c.out);
+    });
+
+    it('latches a caller behind NAT: audio reaches the socket it sends from, not the port its SDP names', async () => {
+      // The SDP says port 9 (nothing listens there, as a private address behind NAT would be unreachable).
+      const c = await establish(kit, pbx, caller, callee, { callerSdpPort: 9 });
+      // Before the caller sent anything, the relay can only use the SDP: the callee's audio goes to port 9.
+      await c.calleeRtp.stream(c.calleeRelayPort, 5);
+      await sleep(100);
+      assert.equal(
+        c.callerRtp.from(c.calleeRtp).length,
+        0,
+        'nothing reaches the real socket before latching',
+      );
+      // The caller's first packets latch its real address; from then on the callee's audio reaches it.
+      await c.callerRtp.stream(c.callerRelayPort, 3);
+      assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 3, 1000), "the caller's packets reach the callee");
+      const latchedAt = Date.now();
+      await Promise.all([
+        c.calleeRtp.stream(c.calleeRelayPort, 20),
+        c.callerRtp.stream(c.callerRelayPort, 20),
+      ]);
+      assert.ok(
+        await c.callerRtp.waitFrom(c.calleeRtp, 20, 2000, latchedAt),
+        `the caller hears the callee after latching (got ${c.callerRtp.from(c.calleeRtp).length})`,
+      );
+      assert.ok(
+        c.callerRtp.from(c.calleeRtp).every((p) => p.port === c.callerRelayPort),
+        'from the relay port the caller sends to',
+      );
+      const live = (await callsInProgress(pbx)).find((x) => x.callId === c.out.callId);
+      assert.equal(
+        live?.media?.[0]?.callerToCallee.source,
+        `127.0.0.1:${c.callerRtp.port}`,
+        'latched source',
+      );
+      await hangUp(caller, callee, c.out);
+    });
+
+    it('carries early media: a 183 with SDP and audio before the 200, then the answered call goes on', async () => {
+      const callerRtp = await kit.rtp();
+      const calleeRtp = await kit.rtp();
+      const out = await caller.call(callee.user, pcmuSdp({ port: callerRtp.port }));
+      const inc = await callee.incoming(out.callId);
+      const calleeRelayPort = assertAnchored(inc.sdp, pbx, callerRtp.port, 'offer to the callee').port;
+      inc.ring(183, 'Session Progress', pcmuSdp({ port: calleeRtp.port }));
+      const progress = await out.provisional(183);
+      const callerRelayPort = assertAnchored(progress.body, pbx, calleeRtp.port, 'early answer').port;
+      await calleeRtp.stream(calleeRelayPort, 15);
+      assert.ok(
+        await callerRtp.waitFrom(calleeRtp, 15, 2000),
+        `the caller hears the early media (got ${callerRtp.from(calleeRtp).length})`,
+      );
+      const ringing = (await callsInProgress(pbx)).find((x) => x.callId === out.callId);
+      assert.equal(ringing?.state, 'ringing', 'heard while the call is still ringing');
+      assert.ok(callerRtp.from(calleeRtp).every((p) => p.port === callerRelayPort));
+      const acked = inc.answer(pcmuSdp({ port: calleeRtp.port, version: 2 }));
+      const ok = await out.final();
+      assert.equal(ok.status, 200);
+      await acked;
+      assert.equal(sdpAudio(ok.body).port, callerRelayPort, 'the 200 keeps the early-media relay port');
+      const answeredAt = Date.now();
+      await Promise.all([callerRtp.stream(callerRelayPort, 15), calleeRtp.stream(calleeRelayPort, 15)]);
+      assert.ok(await callerRtp.waitFrom(calleeRtp, 15, 2000, answeredAt), 'callee → caller after the 200');
+      assert.ok(await calleeRtp.waitFrom(callerRtp, 15, 2000, answeredAt), 'caller → callee after the 200');
+      await hangUp(caller, callee, out);
+    });
+
+    it('puts a call on hold and resumes it with re-INVITEs, keeping the relay ports', async () => {
+      const c = await establish(kit, pbx, caller, callee);
+      await Promise.all([c.callerRtp.stream(c.callerRelayPort, 5), c.calleeRtp.stream(c.calleeRelayPort, 5)]);
+      assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 5, 1000));
+      assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 5, 1000));
+
+      // Hold: the caller offers sendonly.
+      const held = caller.reinvite(
+        c.callerDialog,
+        pcmuSdp({ port: c.callerRtp.port, direction: 'sendonly', version: 2 }),
+      );
+      const reHold = await callee.inDialogRequest('INVITE', c.out.callId);
+      const holdOffer = sdpAudio(reHold.body);
+      assert.equal(holdOffer.address, '127.0.0.1', 'the hold offer still points at the relay');
+      assert.equal(holdOffer.port, c.calleeRelayPort, 'the same relay port as before');
+      assert.equal(holdOffer.direction, 'sendonly');
+      await callee.answerReinvite(
+        reHold,
+        pcmuSdp({ port: c.calleeRtp.port, direction: 'recvonly', version: 2 }),
+      );
+      const holdAnswer = await held;
+      assert.equal(holdAnswer.status, 200);
+      assert.equal(sdpAudio(holdAnswer.body).direction, 'recvonly', 'the callee agreed to the hold');
+      assert.equal(sdpAudio(holdAnswer.body).port, c.callerRelayPort, 'the same relay port as before');
+      // Music on hold: the holding side may still send.
+      const holdAt = Date.now();
+      await c.callerRtp.stream(c.callerRelayPort, 10);
+      assert.ok(
+        await c.calleeRtp.waitFrom(c.callerRtp, 10, 1000, holdAt),
+        'sendonly audio still reaches the callee',
+      );
+
+      // Resume: sendrecv again.
+      const resumed = caller.reinvite(
+        c.callerDialog,
+        pcmuSdp({ port: c.callerRtp.port, direction: 'sendrecv', version: 3 }),
+      );
+      const reResume = await callee.inDialogRequest('INVITE', c.out.callId);
+      const resumeOffer = sdpAudio(reResume.body);
+      assert.equal(resumeOffer.direction, 'sendrecv');
+      assert.equal(resumeOffer.port, c.calleeRelayPort);
+      await callee.answerReinvite(
+        reResume,
+        pcmuSdp({ port: c.calleeRtp.port, direction: 'sendrecv', version: 3 }),
+      );
+      const resumeAnswer = await resumed;
+      assert.equal(resumeAnswer.status, 200);
+      assert.equal(sdpAudio(resumeAnswer.body).direction, 'sendrecv');
+      assert.equal(sdpAudio(resumeAnswer.body).port, c.callerRelayPort);
+
+      const resumedAt = Date.now();
       await Promise.all([
         c.callerRtp.stream(c.callerRelayPort, 15),
         c.calleeRtp.stream(c.calleeRelayPort, 15),
       ]);
-      assert.ok(
-        await c.calleeRtp.waitFrom(c.callerRtp, 15, 1500, refusedAt),
-        `caller → callee after the refused hold (got ${c.calleeRtp.from(c.callerRtp, refusedAt).length})`,
-      );
-      assert.ok(
-        await c.callerRtp.waitFrom(c.calleeRtp, 15, 1500, refusedAt),
-        `callee → caller after the refused hold (got ${c.callerRtp.from(c.calleeRtp, refusedAt).length} of 15)`,
-      );
-    } finally {
-      await hangUpQuietly(caller, callee, c.out.callId, c.callerDialog);
-    }
-  });
+      assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 15, 2000, resumedAt), 'callee → caller after resume');
+      assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 15, 2000, resumedAt), 'caller → callee after resume');
+      assert.ok(c.callerRtp.from(c.calleeRtp).every((p) => p.port === c.callerRelayPort));
+      assert.ok(c.calleeRtp.from(c.callerRtp).every((p) => p.port === c.calleeRelayPort));
+      await hangUp(caller, callee, c.out);
+    });
 
-  it("records the call's packets per direction in GET /api/cdr", async () => {
-    const c = await establish(kit, pbx, caller, callee);
-    await Promise.all([c.callerRtp.stream(c.callerRelayPort, 20), c.calleeRtp.stream(c.calleeRelayPort, 15)]);
-    assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 20, 2000));
-    assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 15, 2000));
-    await hangUp(caller, callee, c.out);
-    const rec = await recordOf(pbx, c.out.callId);
-    assert.equal(rec.disposition, 'ANSWERED');
-    assert.match(rec.endReason ?? '', /caller hung up/);
-    const m = rec.media?.[0];
-    assert.ok(m, `the record has media statistics: ${JSON.stringify(rec)}`);
-    assert.match(m.codec ?? '', /PCMU/i);
-    assert.ok(m.callerToCallee.packets > 0 && m.callerToCallee.packets <= 20, JSON.stringify(m));
-    assert.ok(m.calleeToCaller.packets > 0 && m.calleeToCaller.packets <= 15, JSON.stringify(m));
-    assert.deepEqual(await callsInProgress(pbx), []);
+    it('leaves the call as it was when the callee refuses a hold re-INVITE (488): audio still flows both ways', async () => {
+      const c = await establish(kit, pbx, caller, callee);
+      try {
+        await Promise.all([
+          c.callerRtp.stream(c.callerRelayPort, 5),
+          c.calleeRtp.stream(c.calleeRelayPort, 5),
+        ]);
+        assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 5, 1000));
+        const hold = caller.reinvite(
+          c.callerDialog,
+          pcmuSdp({ port: c.callerRtp.port, address: '0.0.0.0', version: 2 }),
+        );
+        const re = await callee.inDialogRequest('INVITE', c.out.callId);
+        assert.equal(sdpAudio(re.body).address, '0.0.0.0', 'the hold reaches the callee');
+        callee.respond(re, 488, 'Not Acceptable Here');
+        assert.equal((await hold).status, 488);
+        const refusedAt = Date.now();
+        await Promise.all([
+          c.callerRtp.stream(c.callerRelayPort, 15),
+          c.calleeRtp.stream(c.calleeRelayPort, 15),
+        ]);
+        assert.ok(
+          await c.calleeRtp.waitFrom(c.callerRtp, 15, 1500, refusedAt),
+          `caller → callee after the refused hold (got ${c.calleeRtp.from(c.callerRtp, refusedAt).length})`,
+        );
+        assert.ok(
+          await c.callerRtp.waitFrom(c.calleeRtp, 15, 1500, refusedAt),
+          `callee → caller after the refused hold (got ${c.callerRtp.from(c.calleeRtp, refusedAt).length} of 15)`,
+        );
+      } finally {
+        await hangUpQuietly(caller, callee, c.out.callId, c.callerDialog);
+      }
+    });
+
+    it("records the call's packets per direction in GET /api/cdr", async () => {
+      const c = await establish(kit, pbx, caller, callee);
+      await Promise.all([
+        c.callerRtp.stream(c.callerRelayPort, 20),
+        c.calleeRtp.stream(c.calleeRelayPort, 15),
+      ]);
+      assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 20, 2000));
+      assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 15, 2000));
+      await hangUp(caller, callee, c.out);
+      const rec = await recordOf(pbx, c.out.callId);
+      assert.equal(rec.disposition, 'ANSWERED');
+      assert.match(rec.endReason ?? '', /caller hung up/);
+      const m = rec.media?.[0];
+      assert.ok(m, `the record has media statistics: ${JSON.stringify(rec)}`);
+      assert.match(m.codec ?? '', /PCMU/i);
+      assert.ok(m.callerToCallee.packets > 0 && m.callerToCallee.packets <= 20, JSON.stringify(m));
+      assert.ok(m.calleeToCaller.packets > 0 && m.calleeToCaller.packets <= 15, JSON.stringify(m));
+      assert.deepEqual(await callsInProgress(pbx), []);
+    });
   });
-});
 
 describe('a port range with room for exactly one call', { timeout: 40_000 }, () => {
   let pbx: Pbx;
@@ -457,7 +514,7 @@ describe('a port range with room for exactly one call', { timeout: 40_000 }, () 
   });
   after(async () => {
     kit.close();
-    assert.equal(await pbx.engine.stop(), 0);
+    await stopPbx(pbx);
   });
 
   /** The callee gets the INVITE, or the test fails with what the caller got instead. */
@@ -537,105 +594,117 @@ describe('a port range with room for exactly one call', { timeout: 40_000 }, () 
   });
 });
 
-describe('media timeout (--media-timeout 2)', { timeout: 30_000 }, () => {
-  let pbx: Pbx;
-  const kit = new Kit();
-  let caller: SipPhone;
-  let callee: SipPhone;
+for (const relay of RELAYS)
+  describe(`media timeout (--media-timeout 2) [${relay}]`, { timeout: 30_000 }, () => {
+    let pbx: Pbx;
+    const kit = new Kit();
+    let caller: SipPhone;
+    let callee: SipPhone;
 
-  before(async () => {
-    pbx = await startPbx(20, ['--media-timeout', '2']);
-    caller = await kit.phone(pbx, CALLER);
-    callee = await kit.phone(pbx, CALLEE);
-  });
-  after(async () => {
-    kit.close();
-    assert.equal(await pbx.engine.stop(), 0);
-  });
+    before(async () => {
+      pbx = await startPbx(20, ['--media-timeout', '2'], relay);
+      caller = await kit.phone(pbx, CALLER);
+      callee = await kit.phone(pbx, CALLEE);
+    });
+    after(async () => {
+      kit.close();
+      await stopPbx(pbx);
+    });
 
-  it('ends an answered call without audio: a BYE with a Reason to each phone, recorded as a media timeout', async () => {
-    const c = await establish(kit, pbx, caller, callee);
-    const answeredAt = Date.now();
-    const [toCaller, toCallee] = await Promise.all([
-      caller.inDialogRequest('BYE', c.out.callId, 6000),
-      callee.inDialogRequest('BYE', c.out.callId, 6000),
-    ]);
-    const elapsed = Date.now() - answeredAt;
-    caller.respond(toCaller, 200, 'OK');
-    callee.respond(toCallee, 200, 'OK');
-    assert.ok(elapsed >= 1500, `not before the timeout (${elapsed} ms)`);
-    assert.ok(elapsed <= 6000, `within ~6 s (${elapsed} ms)`);
-    for (const bye of [toCaller, toCallee]) assert.match(bye.header('reason') ?? '', /media timeout/i);
-    // Each BYE belongs to the dialog as that phone knows it.
-    assert.equal(tagOf(toCallee.header('to') ?? ''), tagOf(c.calleeDialog.local));
-    assert.equal(tagOf(toCallee.header('from') ?? ''), tagOf(c.calleeDialog.remote));
-    assert.equal(tagOf(toCaller.header('to') ?? ''), tagOf(c.callerDialog.local));
-    assert.equal(tagOf(toCaller.header('from') ?? ''), tagOf(c.callerDialog.remote));
-    const rec = await recordOf(pbx, c.out.callId);
-    assert.equal(rec.disposition, 'ANSWERED');
-    assert.match(rec.endReason ?? '', /media timeout/i);
-    assert.deepEqual(await callsInProgress(pbx), []);
-  });
-
-  it('does not count ringing time: a call ringing silently with early-media SDP longer than the timeout keeps its media', async () => {
-    const callerRtp = await kit.rtp();
-    const calleeRtp = await kit.rtp();
-    const out = await caller.call(callee.user, pcmuSdp({ port: callerRtp.port }));
-    try {
-      const inc = await callee.incoming(out.callId);
-      const calleeRelayPort = assertAnchored(inc.sdp, pbx, callerRtp.port, 'offer to the callee').port;
-      // A phone that sends SDP in its 183 but no early media (the caller plays its own ringback).
-      inc.ring(183, 'Session Progress', pcmuSdp({ port: calleeRtp.port }));
-      const progress = await out.provisional(183);
-      const earlyPort = assertAnchored(progress.body, pbx, calleeRtp.port, 'early answer').port;
-      await sleep(3500); // rings longer than --media-timeout 2 (+ the relay's 500 ms check)
-      const acked = inc.answer(pcmuSdp({ port: calleeRtp.port, version: 2 }));
-      const ok = await out.final();
-      assert.equal(ok.status, 200);
-      await acked;
-      const callerRelayPort = assertAnchored(ok.body, pbx, calleeRtp.port, 'the 200 after a long ring').port;
-      assert.equal(callerRelayPort, earlyPort, 'the relay port of the 183');
+    it('ends an answered call without audio: a BYE with a Reason to each phone, recorded as a media timeout', async () => {
+      const c = await establish(kit, pbx, caller, callee);
       const answeredAt = Date.now();
-      await Promise.all([callerRtp.stream(callerRelayPort, 10), calleeRtp.stream(calleeRelayPort, 10)]);
-      assert.ok(
-        await callerRtp.waitFrom(calleeRtp, 10, 1500, answeredAt),
-        'callee → caller after the answer',
-      );
-      assert.ok(
-        await calleeRtp.waitFrom(callerRtp, 10, 1500, answeredAt),
-        'caller → callee after the answer',
-      );
-      const live = (await callsInProgress(pbx)).find((x) => x.callId === out.callId);
-      assert.ok((live?.media?.[0]?.callerToCallee.packets ?? 0) >= 10, 'the relay counts the packets');
-    } finally {
-      await hangUpQuietly(caller, callee, out.callId, out.dialog);
-    }
-  });
+      const [toCaller, toCallee] = await Promise.all([
+        caller.inDialogRequest('BYE', c.out.callId, 6000),
+        callee.inDialogRequest('BYE', c.out.callId, 6000),
+      ]);
+      const elapsed = Date.now() - answeredAt;
+      caller.respond(toCaller, 200, 'OK');
+      callee.respond(toCallee, 200, 'OK');
+      assert.ok(elapsed >= 1500, `not before the timeout (${elapsed} ms)`);
+      assert.ok(elapsed <= 6000, `within ~6 s (${elapsed} ms)`);
+      for (const bye of [toCaller, toCallee]) assert.match(bye.header('reason') ?? '', /media timeout/i);
+      // Each BYE belongs to the dialog as that phone knows it.
+      assert.equal(tagOf(toCallee.header('to') ?? ''), tagOf(c.calleeDialog.local));
+      assert.equal(tagOf(toCallee.header('from') ?? ''), tagOf(c.calleeDialog.remote));
+      assert.equal(tagOf(toCaller.header('to') ?? ''), tagOf(c.callerDialog.local));
+      assert.equal(tagOf(toCaller.header('from') ?? ''), tagOf(c.callerDialog.remote));
+      const rec = await recordOf(pbx, c.out.callId);
+      assert.equal(rec.disposition, 'ANSWERED');
+      assert.match(rec.endReason ?? '', /media timeout/i);
+      assert.deepEqual(await callsInProgress(pbx), []);
+    });
 
-  it('does not end a call on hold: sendonly/recvonly (RFC 3264 §8.4) and silent longer than the timeout', async () => {
-    const c = await establish(kit, pbx, caller, callee);
-    try {
-      await Promise.all([c.callerRtp.stream(c.callerRelayPort, 5), c.calleeRtp.stream(c.calleeRelayPort, 5)]);
-      const held = caller.reinvite(
-        c.callerDialog,
-        pcmuSdp({ port: c.callerRtp.port, direction: 'sendonly', version: 2 }),
-      );
-      const re = await callee.inDialogRequest('INVITE', c.out.callId);
-      await callee.answerReinvite(re, pcmuSdp({ port: c.calleeRtp.port, direction: 'recvonly', version: 2 }));
-      assert.equal((await held).status, 200);
-      // On hold, nobody sends, for longer than the timeout.
-      const bye = await callee.maybe(
-        (m) => m.isRequest && m.method === 'BYE' && m.callId === c.out.callId,
-        3500,
-      );
-      assert.ok(!bye, `no BYE while the call is on hold; got one with Reason: ${bye?.header('reason')}`);
-      const resumed = caller.reinvite(c.callerDialog, pcmuSdp({ port: c.callerRtp.port, version: 3 }));
-      const re2 = await callee.inDialogRequest('INVITE', c.out.callId);
-      await callee.answerReinvite(re2, pcmuSdp({ port: c.calleeRtp.port, version: 3 }));
-      assert.equal((await resumed).status, 200);
-      await hangUp(caller, callee, c.out);
-    } finally {
-      await hangUpQuietly(caller, callee, c.out.callId, c.callerDialog);
-    }
+    it('does not count ringing time: a call ringing silently with early-media SDP longer than the timeout keeps its media', async () => {
+      const callerRtp = await kit.rtp();
+      const calleeRtp = await kit.rtp();
+      const out = await caller.call(callee.user, pcmuSdp({ port: callerRtp.port }));
+      try {
+        const inc = await callee.incoming(out.callId);
+        const calleeRelayPort = assertAnchored(inc.sdp, pbx, callerRtp.port, 'offer to the callee').port;
+        // A phone that sends SDP in its 183 but no early media (the caller plays its own ringback).
+        inc.ring(183, 'Session Progress', pcmuSdp({ port: calleeRtp.port }));
+        const progress = await out.provisional(183);
+        const earlyPort = assertAnchored(progress.body, pbx, calleeRtp.port, 'early answer').port;
+        await sleep(3500); // rings longer than --media-timeout 2 (+ the relay's 500 ms check)
+        const acked = inc.answer(pcmuSdp({ port: calleeRtp.port, version: 2 }));
+        const ok = await out.final();
+        assert.equal(ok.status, 200);
+        await acked;
+        const callerRelayPort = assertAnchored(
+          ok.body,
+          pbx,
+          calleeRtp.port,
+          'the 200 after a long ring',
+        ).port;
+        assert.equal(callerRelayPort, earlyPort, 'the relay port of the 183');
+        const answeredAt = Date.now();
+        await Promise.all([callerRtp.stream(callerRelayPort, 10), calleeRtp.stream(calleeRelayPort, 10)]);
+        assert.ok(
+          await callerRtp.waitFrom(calleeRtp, 10, 1500, answeredAt),
+          'callee → caller after the answer',
+        );
+        assert.ok(
+          await calleeRtp.waitFrom(callerRtp, 10, 1500, answeredAt),
+          'caller → callee after the answer',
+        );
+        const live = (await callsInProgress(pbx)).find((x) => x.callId === out.callId);
+        assert.ok((live?.media?.[0]?.callerToCallee.packets ?? 0) >= 10, 'the relay counts the packets');
+      } finally {
+        await hangUpQuietly(caller, callee, out.callId, out.dialog);
+      }
+    });
+
+    it('does not end a call on hold: sendonly/recvonly (RFC 3264 §8.4) and silent longer than the timeout', async () => {
+      const c = await establish(kit, pbx, caller, callee);
+      try {
+        await Promise.all([
+          c.callerRtp.stream(c.callerRelayPort, 5),
+          c.calleeRtp.stream(c.calleeRelayPort, 5),
+        ]);
+        const held = caller.reinvite(
+          c.callerDialog,
+          pcmuSdp({ port: c.callerRtp.port, direction: 'sendonly', version: 2 }),
+        );
+        const re = await callee.inDialogRequest('INVITE', c.out.callId);
+        await callee.answerReinvite(
+          re,
+          pcmuSdp({ port: c.calleeRtp.port, direction: 'recvonly', version: 2 }),
+        );
+        assert.equal((await held).status, 200);
+        // On hold, nobody sends, for longer than the timeout.
+        const bye = await callee.maybe(
+          (m) => m.isRequest && m.method === 'BYE' && m.callId === c.out.callId,
+          3500,
+        );
+        assert.ok(!bye, `no BYE while the call is on hold; got one with Reason: ${bye?.header('reason')}`);
+        const resumed = caller.reinvite(c.callerDialog, pcmuSdp({ port: c.callerRtp.port, version: 3 }));
+        const re2 = await callee.inDialogRequest('INVITE', c.out.callId);
+        await callee.answerReinvite(re2, pcmuSdp({ port: c.calleeRtp.port, version: 3 }));
+        assert.equal((await resumed).status, 200);
+        await hangUp(caller, callee, c.out);
+      } finally {
+        await hangUpQuietly(caller, callee, c.out.callId, c.callerDialog);
+      }
+    });
   });
-});

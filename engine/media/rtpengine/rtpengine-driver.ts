@@ -60,6 +60,7 @@ import {
   type BencodeValue,
 } from './bencode.js';
 import { NgClient, NgCommandError, NgError, NgTimeoutError, type PingResult } from './ng-client.js';
+import { parseSdp } from '../sdp/parse-sdp.js';
 
 export interface RtpengineDriverOptions {
   /** rtpengine ng address(es): `host:port`, a list, or a comma-separated string. */
@@ -77,20 +78,40 @@ export interface RtpengineDriverOptions {
   /**
    * When set, answered calls are polled (`query`) every `pollIntervalMs` and `onMediaTimeout` fires once
    * for a call whose media has been idle this long, or that rtpengine dropped by itself (its `--timeout`).
+   * As with the built-in relay, ringing (early media) and hold do not count: only an answered call whose
+   * latest offer and answer both send and receive on some stream is expected to carry packets.
    */
   mediaTimeoutMs?: number;
-  /** Default 5 s. */
+  /** Default: a quarter of the media timeout, between 250 ms and 5 s. */
   pollIntervalMs?: number;
 }
 
 /** Most calls the driver remembers tags and answer state for. */
 const MAX_TRACKED_CALLS = 100_000;
 
+type Side = 'caller' | 'callee';
+
 interface TrackedCall {
   callerTag: string;
   calleeTag?: string;
   answered: boolean;
   timedOut: boolean;
+  /** Per side, per m-line: the side's latest description sends and receives there (not held, not declined). */
+  flowing: { caller: boolean[]; callee: boolean[] };
+  /**
+   * Since when media is expected (the final answer, or the end of a hold): idle time before that is not a
+   * timeout, so a long ring or a long hold does not end the call the moment it is answered or resumed.
+   */
+  expectingSinceMs: number | undefined;
+}
+
+/** Per m-line, whether a description both sends and receives there (RFC 3264 §8.4: else it is on hold). */
+function flowingStreams(sdp: string): boolean[] {
+  try {
+    return parseSdp(sdp).streams.map((s) => !s.rejected && s.endpoint !== null && s.direction === 'sendrecv');
+  } catch {
+    return []; // rtpengine refuses what we cannot parse; an unknown description never blocks a timeout
+  }
 }
 
 export class RtpengineDriver implements RelayDriver {
@@ -118,7 +139,8 @@ export class RtpengineDriver implements RelayDriver {
       ...(options.downForMs !== undefined ? { downForMs: options.downForMs } : {}),
     });
     if (options.mediaTimeoutMs !== undefined) {
-      this.poller = setInterval(() => void this.poll(), options.pollIntervalMs ?? 5000);
+      const every = options.pollIntervalMs ?? Math.min(5000, Math.max(250, options.mediaTimeoutMs / 4));
+      this.poller = setInterval(() => void this.poll(), every);
       this.poller.unref();
     }
   }
@@ -148,6 +170,7 @@ export class RtpengineDriver implements RelayDriver {
         },
         req.callId,
       );
+      this.described(req.callId, req.from, req.sdp);
       return this.sdpOf(reply, 'offer');
     } catch (err) {
       if (isNew) this.calls.delete(req.callId); // the SIP side drops a call whose first offer failed
@@ -169,7 +192,9 @@ export class RtpengineDriver implements RelayDriver {
       },
       req.callId,
     );
-    call.answered = true;
+    // Early media (an answer in a 183) does not answer the call: ringing is not a media timeout.
+    if (!req.provisional) call.answered = true;
+    this.described(req.callId, req.from, req.sdp);
     return this.sdpOf(reply, 'answer');
   }
 
@@ -225,7 +250,13 @@ export class RtpengineDriver implements RelayDriver {
   private track(key: MediaCallKey): TrackedCall {
     let call = this.calls.get(key.callId);
     if (!call) {
-      call = { callerTag: key.fromTag, answered: false, timedOut: false };
+      call = {
+        callerTag: key.fromTag,
+        answered: false,
+        timedOut: false,
+        flowing: { caller: [], callee: [] },
+        expectingSinceMs: undefined,
+      };
       this.calls.set(key.callId, call);
       if (this.calls.size > MAX_TRACKED_CALLS) {
         // Calls never deleted (signalling lost them): forget the oldest rather than grow without bound.
@@ -235,6 +266,16 @@ export class RtpengineDriver implements RelayDriver {
     }
     if (key.toTag) call.calleeTag = key.toTag;
     return call;
+  }
+
+  /** Notes a side's new description, and whether the call now expects media (answered, some stream both ways). */
+  private described(callId: string, side: Side, sdp: string): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    call.flowing[side] = flowingStreams(sdp);
+    const expecting = call.answered && expectsMedia(call);
+    if (!expecting) call.expectingSinceMs = undefined;
+    else call.expectingSinceMs ??= Date.now();
   }
 
   private sdpParams(sdp: string, signallingAddress: string): { [key: string]: BencodeInput | undefined } {
@@ -275,15 +316,20 @@ export class RtpengineDriver implements RelayDriver {
     try {
       const limit = this.options.mediaTimeoutMs ?? Infinity;
       for (const [callId, call] of [...this.calls]) {
-        if (!call.answered || call.timedOut) continue;
+        const since = call.expectingSinceMs;
+        if (!call.answered || call.timedOut || since === undefined) continue;
         let idle: number;
         try {
           const reply = await this.queryRaw(callId);
-          idle = reply ? mapCallStats(reply, callId, call.callerTag, call.calleeTag).idleMs : Infinity;
+          const now = Date.now();
+          idle = reply
+            ? Math.min(mapCallStats(reply, callId, call.callerTag, call.calleeTag, now).idleMs, now - since)
+            : Infinity;
         } catch {
           continue; // rtpengine unreachable: that is not a media timeout
         }
-        if (idle >= limit && this.calls.get(callId) === call) {
+        // Still the same call, and not put on hold while the query was out.
+        if (idle >= limit && this.calls.get(callId) === call && call.expectingSinceMs === since) {
           call.timedOut = true;
           this.onMediaTimeout?.(callId);
         }
@@ -295,6 +341,11 @@ export class RtpengineDriver implements RelayDriver {
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
+
+/** Some stream sends both ways in both sides' latest descriptions (a call on hold may stay silent). */
+function expectsMedia(call: TrackedCall): boolean {
+  return call.flowing.caller.some((flows, i) => flows && call.flowing.callee[i] === true);
+}
 
 /** `received-from` from a signalling address (`ip`, `ip:port`, `[v6]:port`); undefined if not an IP. */
 export function receivedFrom(address: string): [string, string] | undefined {

@@ -358,6 +358,62 @@ describe('RtpengineDriver against a real rtpengine', () => {
     }
   });
 
+  it('does not report ringing (a 183 answer) or a call on hold; the final answer and a resume start the clock', async () => {
+    const d2 = new RtpengineDriver({ servers: engine.ng, mediaTimeoutMs: 800, pollIntervalMs: 100 });
+    const timedOut: string[] = [];
+    d2.onMediaTimeout = (id) => timedOut.push(id);
+    const callId = newCallId();
+    const key = { callId, fromTag: 'ring-a', toTag: 'ring-b' };
+    const direction = (port: number, dir: string): string => sdpFor(port).replace('a=sendrecv', `a=${dir}`);
+    const offerBy = (sdp: string) =>
+      d2.offer({ ...key, sdp, from: 'caller', signallingAddress: '127.0.0.1' });
+    const answerBy = (sdp: string, provisional = false) =>
+      d2.answer({ ...key, sdp, from: 'callee', signallingAddress: '127.0.0.1', provisional });
+    try {
+      await offerBy(sdpFor(40010));
+      await answerBy(sdpFor(40012), true); // 183 with SDP, no packets: the phone rings
+      assert.equal(await waitFor(() => timedOut.length > 0, 1800), false, 'no timeout while ringing');
+      const answeredAt = Date.now();
+      await answerBy(sdpFor(40012)); // 200: answered, silent from now on
+      assert.ok(await waitFor(() => timedOut.length > 0, 3000), 'the answered silent call times out');
+      const after = Date.now() - answeredAt;
+      assert.ok(after >= 700, `counted from the answer, not from the ringing (${after} ms)`);
+
+      // A second call put on hold (sendonly / recvonly) stays silent for longer than the timeout.
+      timedOut.length = 0;
+      const held = { ...key, callId: newCallId() };
+      await d2.offer({ ...held, sdp: sdpFor(40014), from: 'caller', signallingAddress: '127.0.0.1' });
+      const hold = (dir: [string, string], version: number) =>
+        d2
+          .offer({
+            ...held,
+            sdp: direction(40014, dir[0]).replace(' 1 IN', ` ${version} IN`),
+            from: 'caller',
+            signallingAddress: '127.0.0.1',
+          })
+          .then(() =>
+            d2.answer({
+              ...held,
+              sdp: direction(40016, dir[1]),
+              from: 'callee',
+              signallingAddress: '127.0.0.1',
+            }),
+          );
+      await d2.answer({ ...held, sdp: sdpFor(40016), from: 'callee', signallingAddress: '127.0.0.1' });
+      await hold(['sendonly', 'recvonly'], 2);
+      assert.equal(await waitFor(() => timedOut.length > 0, 1800), false, 'no timeout on hold');
+      const resumedAt = Date.now();
+      await hold(['sendrecv', 'sendrecv'], 3);
+      assert.ok(await waitFor(() => timedOut.length > 0, 3000), 'silent after the resume: timed out');
+      assert.ok(Date.now() - resumedAt >= 700, 'counted from the resume, not from the hold');
+      assert.deepEqual(timedOut, [held.callId]);
+      await d2.delete(held);
+    } finally {
+      await d2.delete(key);
+      await d2.close();
+    }
+  });
+
   it('fails over to the next instance when the hashed one does not answer, and stays there', async () => {
     const dead = `127.0.0.1:${await freePort()}`;
     const d2 = new RtpengineDriver({ servers: [dead, engine.ng], retryTimeoutsMs: [100, 100] });
