@@ -63,6 +63,12 @@ import { chooseGenerator, Generator, setUpCalls, type GeneratorKind } from './re
 import { builtinRelay, rtpengineRelay, type RelayUnderTest } from './relays-under-test.js';
 import { sipUnderMedia } from './sip-under-media.js';
 
+const USAGE = `usage: node dist/bench/relay-load.js [--calls 100,300,1000] [--seconds 10] [--warmup 1] [--runs 3]
+    [--workers N] [--no-baseline] [--generator auto|c|python|node] [--sockets K] [--pin] [--no-realtime]
+    [--relay-nice N] [--relay-realtime N] [--relay builtin|rtpengine|both] [--sip-probe RATE]
+(what each does: the header of bench/relay-load.ts, and the README's Benchmarks section)
+`;
+
 interface Options {
   calls: number[];
   seconds: number;
@@ -107,6 +113,10 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
     if (a === '--calls' && v) o.calls = v.split(',').map(Number);
     else if (a === '--seconds' && v) o.seconds = Number(v);
     else if (a === '--warmup' && v) o.warmup = Number(v);
@@ -124,7 +134,14 @@ function parseArgs(argv: string[]): Options {
       else if (a === '--no-realtime') o.realtime = false;
       else o.baseline = false;
       continue;
-    } else throw new Error(`unknown argument ${a}`);
+    } else {
+      const known = USAGE.includes(`[${a} `) || USAGE.includes(`[${a}]`);
+      const why = known
+        ? `${a}: a bad or missing value${v === undefined ? '' : ` ("${v}")`}`
+        : `unknown argument ${a}`;
+      process.stderr.write(`relay-load: ${why}\n${USAGE}`);
+      process.exit(2);
+    }
     i++;
   }
   const chosen = chooseGenerator(generator);
