@@ -479,6 +479,90 @@ for (const relay of RELAYS)
       }
     });
 
+    it("anchors a late offer: no SDP in the INVITE, the offer in the callee's 200 and the answer in the ACK", async () => {
+      const callerRtp = await kit.rtp();
+      const calleeRtp = await kit.rtp();
+      const out = await caller.call(callee.user);
+      const inc = await callee.incoming(out.callId);
+      assert.equal(inc.sdp, '', 'the INVITE reaches the callee without an offer');
+      const acked = inc.answer(pcmuSdp({ port: calleeRtp.port }));
+      const ok = await out.final(3000, pcmuSdp({ port: callerRtp.port }));
+      assert.equal(ok.status, 200);
+      const callerRelayPort = assertAnchored(ok.body, pbx, calleeRtp.port, 'the offer in the 200').port;
+      const ack = await acked;
+      const calleeRelayPort = assertAnchored(ack.body, pbx, callerRtp.port, 'the answer in the ACK').port;
+      try {
+        await Promise.all([callerRtp.stream(callerRelayPort, 15), calleeRtp.stream(calleeRelayPort, 15)]);
+        assert.ok(await callerRtp.waitFrom(calleeRtp, 15, 2000), 'callee → caller');
+        assert.ok(await calleeRtp.waitFrom(callerRtp, 15, 2000), 'caller → callee');
+        assert.ok(callerRtp.from(calleeRtp).every((p) => p.port === callerRelayPort));
+        assert.ok(calleeRtp.from(callerRtp).every((p) => p.port === calleeRelayPort));
+        await hangUp(caller, callee, out);
+      } finally {
+        await hangUpQuietly(caller, callee, out.callId, out.dialog);
+      }
+    });
+
+    it('anchors UPDATE offers in the call (RFC 3311): hold and resume by UPDATE keep the relay ports', async () => {
+      const c = await establish(kit, pbx, caller, callee);
+      try {
+        /** The caller sends an UPDATE with `direction`; the callee answers with `reply`; both see the relay. */
+        const update = async (
+          direction: 'sendonly' | 'sendrecv',
+          reply: 'recvonly' | 'sendrecv',
+          version: number,
+        ): Promise<void> => {
+          const sent = caller.sendInDialog(c.callerDialog, 'UPDATE', {
+            body: pcmuSdp({ port: c.callerRtp.port, direction, version }),
+          });
+          const got = await callee.inDialogRequest('UPDATE', c.out.callId);
+          assert.deepEqual(sdpAudio(got.body), { address: '127.0.0.1', port: c.calleeRelayPort, direction });
+          callee.respond(got, 200, 'OK', {
+            body: pcmuSdp({ port: c.calleeRtp.port, direction: reply, version }),
+          });
+          const res = await caller.waitFor(
+            `the 200 to UPDATE ${sent.cseq}`,
+            (m) =>
+              !m.isRequest &&
+              m.callId === c.out.callId &&
+              m.method === 'UPDATE' &&
+              m.cseq === sent.cseq &&
+              m.status >= 200,
+          );
+          assert.equal(res.status, 200);
+          assert.deepEqual(sdpAudio(res.body), {
+            address: '127.0.0.1',
+            port: c.callerRelayPort,
+            direction: reply,
+          });
+        };
+        await update('sendonly', 'recvonly', 2);
+        const heldAt = Date.now();
+        await c.callerRtp.stream(c.callerRelayPort, 10);
+        assert.ok(
+          await c.calleeRtp.waitFrom(c.callerRtp, 10, 1500, heldAt),
+          'sendonly audio reaches the callee',
+        );
+        await update('sendrecv', 'sendrecv', 3);
+        const resumedAt = Date.now();
+        await Promise.all([
+          c.callerRtp.stream(c.callerRelayPort, 15),
+          c.calleeRtp.stream(c.calleeRelayPort, 15),
+        ]);
+        assert.ok(
+          await c.callerRtp.waitFrom(c.calleeRtp, 15, 2000, resumedAt),
+          'callee → caller after resume',
+        );
+        assert.ok(
+          await c.calleeRtp.waitFrom(c.callerRtp, 15, 2000, resumedAt),
+          'caller → callee after resume',
+        );
+        await hangUp(caller, callee, c.out);
+      } finally {
+        await hangUpQuietly(caller, callee, c.out.callId, c.callerDialog);
+      }
+    });
+
     it("records the call's packets per direction in GET /api/cdr", async () => {
       const c = await establish(kit, pbx, caller, callee);
       await Promise.all([
