@@ -584,7 +584,7 @@ for (const relay of RELAYS)
     });
   });
 
-describe('a port range with room for exactly one call', { timeout: 40_000 }, () => {
+describe('a port range with room for exactly one call', { timeout: 90_000 }, () => {
   let pbx: Pbx;
   const kit = new Kit();
   let caller: SipPhone;
@@ -653,6 +653,28 @@ describe('a port range with room for exactly one call', { timeout: 40_000 }, () 
         out = await caller.call(callee.user, pcmuSdp({ port: rtp.port }), { cachedCredentials: true });
     }
   });
+
+  it(
+    'gives the ports back when the callee never answers and its INVITE transaction times out',
+    { timeout: 60_000 },
+    async () => {
+      const rtp = await kit.rtp();
+      const out = await caller.call(callee.user, pcmuSdp({ port: rtp.port }));
+      await reachCallee(out, 'the unanswered call'); // and the callee's phone stays silent: no 100, no 180
+      // Timer B (64 × T1 = 32 s, RFC 3261 §17.1.1.2) or the user's ring time gives up on the silent branch.
+      const failed = await out.final(40_000);
+      assert.ok(
+        failed.status === 408 || failed.status === 480,
+        `a timeout: ${failed.status} ${failed.reason}`,
+      );
+      // The relay's two pairs are free again: a call straight after gets both and carries audio.
+      const c = await establish(kit, pbx, caller, callee);
+      await Promise.all([c.callerRtp.stream(c.callerRelayPort, 5), c.calleeRtp.stream(c.calleeRelayPort, 5)]);
+      assert.ok(await c.callerRtp.waitFrom(c.calleeRtp, 5, 1000));
+      assert.ok(await c.calleeRtp.waitFrom(c.callerRtp, 5, 1000));
+      await hangUp(caller, callee, c.out);
+    },
+  );
 
   it('refuses a second call with 503 while the first holds the ports, and takes calls again after hang-up', async () => {
     const first = await establish(kit, pbx, caller, callee);
