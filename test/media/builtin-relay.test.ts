@@ -386,6 +386,43 @@ for (const engine of RELAY_ENGINES) {
     });
   });
 
+  describe(`BuiltinRelay port reservation [${engine}]`, () => {
+    it('a ringing call keeps the pair its answer needs: a later offer gets 503, and the answer is anchored', async () => {
+      const r = relay(31420, 31423, { workers: 1 }); // two pairs: one call
+      try {
+        const ringing = callKey('ringing');
+        const offer = await r.offer({
+          ...ringing,
+          sdp: audioSdp(30000),
+          from: 'caller',
+          signallingAddress: LOOPBACK,
+        });
+        const other = callKey('other');
+        await assert.rejects(
+          r.offer({ ...other, sdp: audioSdp(30004), from: 'caller', signallingAddress: LOOPBACK }),
+          (e: unknown) => e instanceof RelayError && e.sipStatus === 503,
+          'the second call finds no room: the first holds both its pairs while it rings',
+        );
+        const answer = await r.answer({
+          ...ringing,
+          toTag: 'b',
+          sdp: audioSdp(30002),
+          from: 'callee',
+          signallingAddress: LOOPBACK,
+        });
+        assert.deepEqual(
+          [mPort(offer), mPort(answer)].sort(),
+          [31420, 31422],
+          'both ends anchored in the range',
+        );
+        await r.delete(ringing);
+        assert.equal((await r.usage()).portPairs.free, 2);
+      } finally {
+        await r.close();
+      }
+    });
+  });
+
   describe(`BuiltinRelay and ports another program holds [${engine}]`, () => {
     it('skips pairs it cannot bind and anchors on the next free one', async () => {
       const { log, lines } = testLog('info');
@@ -409,9 +446,25 @@ for (const engine of RELAY_ENGINES) {
           from: 'caller',
           signallingAddress: LOOPBACK,
         });
-        assert.equal(mPort(offer), 31414, '31410 (RTP) and 31412 (its RTCP 31413) are taken');
+        // The offer takes two pairs (the one it names and the one reserved for the answer): 31410 and 31412 fail.
+        assert.ok(
+          [31414, 31416].includes(mPort(offer)),
+          `${mPort(offer)}: 31410 (RTP) and 31412 (its RTCP 31413) are taken`,
+        );
         assert.ok(lines.some((l) => /media ports in use by another program/.test(l)));
-        assert.equal((await r.usage()).portPairs.free, 3, 'the unusable pairs went back to the pool');
+        assert.equal((await r.usage()).portPairs.free, 2, 'the unusable pairs went back to the pool');
+        const answer = await r.answer({
+          ...k,
+          toTag: 'b',
+          sdp: audioSdp(30002),
+          from: 'callee',
+          signallingAddress: LOOPBACK,
+        });
+        assert.deepEqual(
+          [mPort(offer), mPort(answer)].sort(),
+          [31414, 31416],
+          'the answer names the other bindable pair',
+        );
         await r.delete(k);
         assert.equal((await r.usage()).portPairs.free, 4);
         assert.deepEqual(

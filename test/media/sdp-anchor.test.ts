@@ -203,7 +203,8 @@ describe('BuiltinRelay offer/answer rewriting', () => {
     const free = (await r.usage()).portPairs.free;
     const offer = await r.offer({ ...k, sdp: MULTI, from: 'caller', signallingAddress: '192.168.1.20' });
     const [a0, v0, rej] = [mPort(offer, 0), mPort(offer, 1), mPort(offer, 2)];
-    assert.equal(v0, a0 + 2, 'pairs are handed out in order');
+    // Each stream takes the pair named in the offer and reserves the one its answer will name.
+    assert.equal(v0, a0 + 4, 'pairs are handed out in order, two per offered stream');
     assert.equal(rej, 0, 'a rejected stream stays rejected');
     assert.match(offer, /^c=IN IP4 127\.0\.0\.1\r$/m);
     assert.doesNotMatch(
@@ -214,7 +215,7 @@ describe('BuiltinRelay offer/answer rewriting', () => {
     assert.match(offer, new RegExp(`^a=rtcp:${a0 + 1} IN IP4 127\\.0\\.0\\.1\\r$`, 'm'));
     assert.match(offer, /^a=rtpmap:101 telephone-event\/8000\r$/m);
     assert.match(offer, /^a=fmtp:101 0-15\r$/m);
-    assert.equal((await r.usage()).portPairs.free, free - 2, 'nothing allocated for the rejected stream');
+    assert.equal((await r.usage()).portPairs.free, free - 4, 'nothing allocated for the rejected stream');
 
     const answerSdp = crlf(
       'v=0',
@@ -235,7 +236,7 @@ describe('BuiltinRelay offer/answer rewriting', () => {
       from: 'callee',
       signallingAddress: '192.168.1.30',
     });
-    assert.equal(mPort(answer, 0), v0 + 2, 'the caller-facing pair is a new one');
+    assert.equal(mPort(answer, 0), a0 + 2, 'the caller-facing pair is the one the offer reserved');
     assert.equal(mPort(answer, 1), 0, 'the callee declined video');
     assert.equal(mPort(answer, 2), 0);
     assert.equal(
@@ -259,7 +260,11 @@ describe('BuiltinRelay offer/answer rewriting', () => {
     assert.match(reoffer, /^c=IN IP4 0\.0\.0\.0\r$/m);
     assert.match(reoffer, /^a=sendonly\r$/m);
     assert.notEqual(mPort(reoffer, 1), 0, 'the re-offer revives video');
-    assert.equal((await r.usage()).portPairs.free, free - 3, 'the re-offer allocated only the revived video');
+    assert.equal(
+      (await r.usage()).portPairs.free,
+      free - 4,
+      "the re-offer allocated only the revived video's pairs",
+    );
     // The callee re-offers (its own hold): the caller is pointed at the caller-facing pair it already uses.
     const calleeOffer = answerSdp.replace('t=0 0', 't=0 0\r\na=sendonly');
     const toCaller = await r.offer({
@@ -268,7 +273,7 @@ describe('BuiltinRelay offer/answer rewriting', () => {
       from: 'callee',
       signallingAddress: '192.168.1.30',
     });
-    assert.equal(mPort(toCaller, 0), v0 + 2, 'the caller keeps sending where it did');
+    assert.equal(mPort(toCaller, 0), a0 + 2, 'the caller keeps sending where it did');
     assert.equal(mPort(toCaller, 1), 0);
     assert.equal(
       (await r.usage()).portPairs.free,

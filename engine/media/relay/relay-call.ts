@@ -66,7 +66,10 @@ export class RelayCall {
   /**
    * Takes in one side's offer or answer: per m-line, that side's address becomes the destination towards
    * it, and the stream gets a port pair facing the other side (the one that receives this SDP and will send
-   * there), allocated once and reused by every later re-offer. Declined m-lines release their ports.
+   * there), allocated once and reused by every later re-offer. An offer also reserves the pair facing its
+   * sender, which the answer will name: a call admitted with 503-free offers can always be answered, even
+   * when other calls take the last pairs while it rings (otherwise its 200 would have to go out unanchored).
+   * Declined m-lines release their ports.
    * Throws RelayError 503, before changing anything, when the range has too few free pairs.
    * Returns the RTP ports released (to give back once the worker has closed them).
    */
@@ -82,7 +85,9 @@ export class RelayCall {
     for (const s of sdp) {
       if (!this.carries(s, kind)) continue;
       const st = this.streams[s.index];
-      if (!st || st.rejected || st.legs[facing].port === 0) needed++;
+      const fresh = !st || st.rejected;
+      if (fresh || st.legs[facing].port === 0) needed++;
+      if (kind === 'offer' && (fresh || st.legs[from].port === 0)) needed++;
     }
     if (needed > pool.available)
       throw new RelayError(
@@ -115,6 +120,7 @@ export class RelayCall {
       if (s.codec !== null) st.codec = s.codec;
       const out = st.legs[facing];
       if (out.port === 0) out.port = pool.allocate()!;
+      if (kind === 'offer' && leg.port === 0) leg.port = pool.allocate()!;
     }
     // Early media (183) does not answer the call: ringing time must not count towards the media timeout.
     if (kind === 'answer' && !provisional) this.answered = true;
