@@ -1,4 +1,4 @@
-import type { StreamStats } from '../media/relay-driver.js';
+import type { StreamDirectionStats, StreamStats } from '../media/relay-driver.js';
 import type { CdrRecord } from '../store/cdr-repository.js';
 import { formatCsv } from './csv.js';
 import { guardFormula } from './formula-guard.js';
@@ -37,15 +37,34 @@ function mediaCells(media: readonly StreamStats[] | null): string[] {
   const sum = (f: (s: StreamStats) => number): string => String(media.reduce((n, s) => n + f(s), 0));
   const worst = (f: (s: StreamStats) => number): string =>
     String(Math.round(media.reduce((n, s) => Math.max(n, f(s)), 0) * 10) / 10);
+  // Loss and jitter nobody measured (rtpengine without RTCP reports) are left empty, not written as 0.
+  const measured = (d: (s: StreamStats) => StreamDirectionStats): boolean =>
+    media.some((s) => d(s).qualityMeasured !== false);
+  const ifMeasured = (d: (s: StreamStats) => StreamDirectionStats, cell: string): string =>
+    measured(d) ? cell : '';
+  const fromCaller = (s: StreamStats): StreamDirectionStats => s.callerToCallee;
+  const fromCallee = (s: StreamStats): StreamDirectionStats => s.calleeToCaller;
   const codecs = [...new Set(media.map((s) => s.codec).filter((c): c is string => !!c))];
   return [
     codecs.join(' '),
     sum((s) => s.callerToCallee.packets),
     sum((s) => s.calleeToCaller.packets),
-    sum((s) => s.callerToCallee.lost),
-    sum((s) => s.calleeToCaller.lost),
-    worst((s) => s.callerToCallee.jitterMs),
-    worst((s) => s.calleeToCaller.jitterMs),
+    ifMeasured(
+      fromCaller,
+      sum((s) => s.callerToCallee.lost),
+    ),
+    ifMeasured(
+      fromCallee,
+      sum((s) => s.calleeToCaller.lost),
+    ),
+    ifMeasured(
+      fromCaller,
+      worst((s) => s.callerToCallee.jitterMs),
+    ),
+    ifMeasured(
+      fromCallee,
+      worst((s) => s.calleeToCaller.jitterMs),
+    ),
   ];
 }
 

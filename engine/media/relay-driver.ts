@@ -46,6 +46,12 @@ export interface StreamDirectionStats {
   rtcpPackets?: number;
   /** Packets dropped because they came from another source than the latched one (strict source). */
   dropped?: number;
+  /**
+   * False when the relay could not measure loss and jitter: rtpengine takes them only from the phones' RTCP
+   * reports, and phones that send none leave `lost` and `jitterMs` at 0 meaning "unknown", not "perfect".
+   * Absent: measured (the built-in relay reads every packet's sequence number and timestamp).
+   */
+  qualityMeasured?: boolean;
 }
 
 export interface StreamStats {

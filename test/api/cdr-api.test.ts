@@ -283,6 +283,37 @@ describe('call records API (/api/cdr)', () => {
     assert.deepEqual(c2.slice(12), ['', '', '', '', '', '', '']);
   });
 
+  it('leaves loss and jitter empty in the CSV where the relay did not measure them (rtpengine, no RTCP)', async () => {
+    const { body } = await get('?limit=1000');
+    const base = body.records.find((r) => r.callId === 'c1')!;
+    const unmeasured = {
+      packets: 100,
+      bytes: 17_200,
+      lost: 0,
+      jitterMs: 0,
+      source: '192.0.2.1:4000',
+      qualityMeasured: false,
+    };
+    const media: StreamStats[] = [
+      {
+        index: 0,
+        media: 'audio',
+        codec: 'PCMU/8000',
+        callerToCallee: unmeasured,
+        calleeToCaller: { ...unmeasured, lost: 2, jitterMs: 4.2, qualityMeasured: true },
+      },
+    ];
+    assert.deepEqual(cdrCsvCells({ ...base, media }).slice(12), [
+      'PCMU/8000',
+      '100',
+      '100',
+      '',
+      '2',
+      '',
+      '4.2',
+    ]);
+  });
+
   it('export takes the same filters (and validates them), ignores paging, and can add a BOM', async () => {
     const res = await h.call('GET', '/api/cdr/export?extension=201&disposition=ANSWERED&bom=1');
     assert.equal(res.status, 200);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { launchBrowser, logInAt, openConsole, screenshot } from '../support/browser.js';
 import { startEngine, type RunningEngine } from '../support/engine-process.js';
 import { voicemailOff } from '../support/voicemail.js';
 import { freePort } from '../support/ports.js';
@@ -31,7 +32,9 @@ const CALLEE = { user: '5102', password: 'flow-callee-secret' };
 
 interface DirectionStats {
   packets: number;
+  lost: number;
   source: string | null;
+  qualityMeasured?: boolean;
 }
 interface StreamView {
   codec: string | null;
@@ -39,6 +42,7 @@ interface StreamView {
   calleeToCaller: DirectionStats;
 }
 interface CdrView {
+  id: number;
   callId: string;
   disposition: string;
   status: number | null;
@@ -581,6 +585,32 @@ for (const relay of RELAYS)
       assert.ok(m.callerToCallee.packets > 0 && m.callerToCallee.packets <= 20, JSON.stringify(m));
       assert.ok(m.calleeToCaller.packets > 0 && m.calleeToCaller.packets <= 15, JSON.stringify(m));
       assert.deepEqual(await callsInProgress(pbx), []);
+      // The built-in relay measures loss and jitter from every packet; rtpengine only from RTCP reports,
+      // which these phones do not send: the record says so rather than claiming 0% loss.
+      const measured = relay === 'builtin';
+      for (const d of [m.callerToCallee, m.calleeToCaller])
+        assert.equal(d.qualityMeasured !== false, measured, JSON.stringify(d));
+      assert.equal(m.callerToCallee.lost, 0);
+
+      // And the console's call page shows it that way, in Chromium.
+      const browser = await launchBrowser();
+      try {
+        const { page } = await openConsole(browser, pbx.engine.baseUrl);
+        await logInAt(page, `/calls/${rec.id}`, pbx.engine.password, `Call from ${CALLER.user}`, false);
+        const rows = page.getByRole('row').filter({ hasText: ' → ' });
+        await rows.first().waitFor();
+        const texts = await rows.allInnerTexts();
+        assert.equal(texts.length, 2, texts.join(' | '));
+        for (const t of texts) {
+          if (measured) assert.match(t, /\t0%\t\d+\.\d ms\t/, `loss and jitter shown: ${t}`);
+          else assert.match(t, /\tnot measured\t/, t);
+        }
+        if (!measured)
+          await page.getByText(/rtpengine, which takes them only from the phones’ RTCP reports/).waitFor();
+        await screenshot(page, `media-call-detail-${relay}`);
+      } finally {
+        await browser.close();
+      }
     });
   });
 

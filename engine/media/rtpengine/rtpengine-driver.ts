@@ -473,7 +473,7 @@ function directionStats(
     if (pct > 0 && pct < 100) lost = Math.round((packets * pct) / (100 - pct));
   }
   return {
-    stats: { packets, bytes, lost, jitterMs, source, rtcpPackets },
+    stats: { packets, bytes, lost, jitterMs, source, rtcpPackets, qualityMeasured: avg !== undefined },
     lastPacketS: packets > 0 ? (asNumber(rtp['last packet']) ?? 0) : 0,
   };
 }

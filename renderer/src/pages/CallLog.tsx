@@ -214,12 +214,16 @@ export function DispositionBadge(props: { d: string }) {
   return <span className={`badge ${tone}`}>{props.d.toLowerCase()}</span>;
 }
 
+/** What the detail table says where the relay (rtpengine without RTCP from the phones) had no figures. */
+const NOT_MEASURED = 'not measured';
+
 function qualitySummary(media: StreamStats[] | null): string {
   const s = media?.[0];
   if (!s) return '—';
   const a = s.callerToCallee;
   const b = s.calleeToCaller;
   if (a.packets === 0 || b.packets === 0) return a.packets + b.packets === 0 ? 'no audio' : 'one-way audio';
+  if (a.qualityMeasured === false && b.qualityMeasured === false) return 'audio both ways';
   return `loss ${lossPercent(a.packets + b.packets, a.lost + b.lost)}, jitter ${Math.max(a.jitterMs, b.jitterMs).toFixed(1)} ms`;
 }
 
@@ -301,8 +305,14 @@ export function CallDetail(props: { id: number }) {
                       <tr key={label}>
                         <td>{label}</td>
                         <td>{d.packets}</td>
-                        <td>{lossPercent(d.packets, d.lost)}</td>
-                        <td>{d.jitterMs.toFixed(1)} ms</td>
+                        {d.qualityMeasured === false ? (
+                          <td colSpan={2}>{NOT_MEASURED}</td>
+                        ) : (
+                          <>
+                            <td>{lossPercent(d.packets, d.lost)}</td>
+                            <td>{d.jitterMs.toFixed(1)} ms</td>
+                          </>
+                        )}
                         <td className="mono">
                           {d.source ?? <span className="badge badge-bad">nothing arrived</span>}
                         </td>
@@ -314,6 +324,14 @@ export function CallDetail(props: { id: number }) {
             ) : (
               <Empty>No audio statistics for this call (it was not answered, or the relay was off).</Empty>
             )}
+            {record.media?.some(
+              (s) => s.callerToCallee.qualityMeasured === false || s.calleeToCaller.qualityMeasured === false,
+            ) ? (
+              <p className="muted">
+                Loss and jitter were not measured: the audio went through rtpengine, which takes them only
+                from the phones’ RTCP reports, and these phones sent none. The packet counts are exact.
+              </p>
+            ) : null}
           </section>
         </div>
       ) : null}

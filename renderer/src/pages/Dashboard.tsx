@@ -165,10 +165,14 @@ function ActiveCalls(props: { calls: LiveCall[] }) {
               <td>{formatDuration((now - new Date(since).getTime()) / 1000)}</td>
               <td>
                 {stream
-                  ? `${stream.callerToCallee.packets} → / ← ${stream.calleeToCaller.packets} packets, loss ${lossPercent(
-                      stream.callerToCallee.packets + stream.calleeToCaller.packets,
-                      stream.callerToCallee.lost + stream.calleeToCaller.lost,
-                    )}`
+                  ? `${stream.callerToCallee.packets} → / ← ${stream.calleeToCaller.packets} packets` +
+                    (stream.callerToCallee.qualityMeasured === false &&
+                    stream.calleeToCaller.qualityMeasured === false
+                      ? '' // rtpengine without RTCP reports: no loss figure to show
+                      : `, loss ${lossPercent(
+                          stream.callerToCallee.packets + stream.calleeToCaller.packets,
+                          stream.callerToCallee.lost + stream.calleeToCaller.lost,
+                        )}`)
                   : '—'}
               </td>
             </tr>

@@ -94,6 +94,7 @@ describe('mapCallStats', () => {
         jitterMs: 7,
         source: '192.0.2.7:5000',
         rtcpPackets: 3,
+        qualityMeasured: true,
       },
       calleeToCaller: {
         packets: 45,
@@ -102,6 +103,7 @@ describe('mapCallStats', () => {
         jitterMs: 0,
         source: '192.0.2.7:6000',
         rtcpPackets: 0,
+        qualityMeasured: false, // no RTCP report about this end's SSRC: loss and jitter are unknown, not 0
       },
     });
     assert.equal(video?.index, 1);
