@@ -38,33 +38,21 @@ function mediaCells(media: readonly StreamStats[] | null): string[] {
   const worst = (f: (s: StreamStats) => number): string =>
     String(Math.round(media.reduce((n, s) => Math.max(n, f(s)), 0) * 10) / 10);
   // Loss and jitter nobody measured (rtpengine without RTCP reports) are left empty, not written as 0.
-  const measured = (d: (s: StreamStats) => StreamDirectionStats): boolean =>
-    media.some((s) => d(s).qualityMeasured !== false);
-  const ifMeasured = (d: (s: StreamStats) => StreamDirectionStats, cell: string): string =>
-    measured(d) ? cell : '';
-  const fromCaller = (s: StreamStats): StreamDirectionStats => s.callerToCallee;
-  const fromCallee = (s: StreamStats): StreamDirectionStats => s.calleeToCaller;
+  const quality = (d: (s: StreamStats) => StreamDirectionStats): [string, string] =>
+    media.some((s) => d(s).qualityMeasured !== false)
+      ? [sum((s) => d(s).lost), worst((s) => d(s).jitterMs)]
+      : ['', ''];
+  const [lostFromCaller, jitterFromCaller] = quality((s) => s.callerToCallee);
+  const [lostFromCallee, jitterFromCallee] = quality((s) => s.calleeToCaller);
   const codecs = [...new Set(media.map((s) => s.codec).filter((c): c is string => !!c))];
   return [
     codecs.join(' '),
     sum((s) => s.callerToCallee.packets),
     sum((s) => s.calleeToCaller.packets),
-    ifMeasured(
-      fromCaller,
-      sum((s) => s.callerToCallee.lost),
-    ),
-    ifMeasured(
-      fromCallee,
-      sum((s) => s.calleeToCaller.lost),
-    ),
-    ifMeasured(
-      fromCaller,
-      worst((s) => s.callerToCallee.jitterMs),
-    ),
-    ifMeasured(
-      fromCallee,
-      worst((s) => s.calleeToCaller.jitterMs),
-    ),
+    lostFromCaller,
+    lostFromCallee,
+    jitterFromCaller,
+    jitterFromCallee,
   ];
 }
 
