@@ -405,7 +405,6 @@ for (const engine of RELAY_ENGINES) {
         );
         const answer = await r.answer({
           ...ringing,
-          toTag: 'b',
           sdp: audioSdp(30002),
           from: 'callee',
           signallingAddress: LOOPBACK,
@@ -455,7 +454,6 @@ for (const engine of RELAY_ENGINES) {
         assert.equal((await r.usage()).portPairs.free, 2, 'the unusable pairs went back to the pool');
         const answer = await r.answer({
           ...k,
-          toTag: 'b',
           sdp: audioSdp(30002),
           from: 'callee',
           signallingAddress: LOOPBACK,

@@ -60,7 +60,7 @@ import {
   type BencodeValue,
 } from './bencode.js';
 import { NgClient, NgCommandError, NgError, NgTimeoutError, type PingResult } from './ng-client.js';
-import { parseSdp } from '../sdp/parse-sdp.js';
+import { parseSdp, streamSendsBothWays } from '../sdp/index.js';
 
 export interface RtpengineDriverOptions {
   /** rtpengine ng address(es): `host:port`, a list, or a comma-separated string. */
@@ -108,7 +108,7 @@ interface TrackedCall {
 /** Per m-line, whether a description both sends and receives there (RFC 3264 §8.4: else it is on hold). */
 function flowingStreams(sdp: string): boolean[] {
   try {
-    return parseSdp(sdp).streams.map((s) => !s.rejected && s.endpoint !== null && s.direction === 'sendrecv');
+    return parseSdp(sdp).streams.map(streamSendsBothWays);
   } catch {
     return []; // rtpengine refuses what we cannot parse; an unknown description never blocks a timeout
   }
@@ -317,7 +317,7 @@ export class RtpengineDriver implements RelayDriver {
       const limit = this.options.mediaTimeoutMs ?? Infinity;
       for (const [callId, call] of [...this.calls]) {
         const since = call.expectingSinceMs;
-        if (!call.answered || call.timedOut || since === undefined) continue;
+        if (call.timedOut || since === undefined) continue; // set only once answered and not on hold
         let idle: number;
         try {
           const reply = await this.queryRaw(callId);

@@ -34,6 +34,14 @@ export interface SdpStream {
   clockRates: Map<number, number>;
 }
 
+/**
+ * True when the stream carries media both ways: not declined, not held with 0.0.0.0, and `sendrecv` (RFC 3264
+ * §8.4: sendonly, recvonly and inactive put it on hold, when silence is expected).
+ */
+export function streamSendsBothWays(s: SdpStream): boolean {
+  return !s.rejected && s.endpoint !== null && s.direction === 'sendrecv';
+}
+
 /** True when the stream carries media in at least one direction (not held with 0.0.0.0, not inactive). */
 export function streamFlows(s: SdpStream): boolean {
   return !s.rejected && s.endpoint !== null && s.direction !== 'inactive';

@@ -214,9 +214,6 @@ export function DispositionBadge(props: { d: string }) {
   return <span className={`badge ${tone}`}>{props.d.toLowerCase()}</span>;
 }
 
-/** What the detail table says where the relay (rtpengine without RTCP from the phones) had no figures. */
-const NOT_MEASURED = 'not measured';
-
 function qualitySummary(media: StreamStats[] | null): string {
   const s = media?.[0];
   if (!s) return '—';
@@ -306,7 +303,7 @@ export function CallDetail(props: { id: number }) {
                         <td>{label}</td>
                         <td>{d.packets}</td>
                         {d.qualityMeasured === false ? (
-                          <td colSpan={2}>{NOT_MEASURED}</td>
+                          <td colSpan={2}>not measured</td>
                         ) : (
                           <>
                             <td>{lossPercent(d.packets, d.lost)}</td>

@@ -364,17 +364,25 @@ describe('RtpengineDriver against a real rtpengine', () => {
     d2.onMediaTimeout = (id) => timedOut.push(id);
     const callId = newCallId();
     const key = { callId, fromTag: 'ring-a', toTag: 'ring-b' };
-    const direction = (port: number, dir: string): string => sdpFor(port).replace('a=sendrecv', `a=${dir}`);
-    const offerBy = (sdp: string) =>
-      d2.offer({ ...key, sdp, from: 'caller', signallingAddress: '127.0.0.1' });
-    const answerBy = (sdp: string, provisional = false) =>
-      d2.answer({ ...key, sdp, from: 'callee', signallingAddress: '127.0.0.1', provisional });
+    type Key = typeof key;
+    const offerBy = (k: Key, sdp: string) =>
+      d2.offer({ ...k, sdp, from: 'caller', signallingAddress: '127.0.0.1' });
+    const answerBy = (k: Key, sdp: string, provisional = false) =>
+      d2.answer({ ...k, sdp, from: 'callee', signallingAddress: '127.0.0.1', provisional });
+    /** A re-offer from the caller with `dirs[0]`, answered with `dirs[1]` (hold and resume, RFC 3264 §8.4). */
+    const reoffer = async (k: Key, dirs: [string, string], version: number): Promise<void> => {
+      await offerBy(
+        k,
+        sdpFor(40014).replace('a=sendrecv', `a=${dirs[0]}`).replace(' 1 IN', ` ${version} IN`),
+      );
+      await answerBy(k, sdpFor(40016).replace('a=sendrecv', `a=${dirs[1]}`));
+    };
     try {
-      await offerBy(sdpFor(40010));
-      await answerBy(sdpFor(40012), true); // 183 with SDP, no packets: the phone rings
+      await offerBy(key, sdpFor(40010));
+      await answerBy(key, sdpFor(40012), true); // 183 with SDP, no packets: the phone rings
       assert.equal(await waitFor(() => timedOut.length > 0, 1800), false, 'no timeout while ringing');
       const answeredAt = Date.now();
-      await answerBy(sdpFor(40012)); // 200: answered, silent from now on
+      await answerBy(key, sdpFor(40012)); // 200: answered, silent from now on
       assert.ok(await waitFor(() => timedOut.length > 0, 3000), 'the answered silent call times out');
       const after = Date.now() - answeredAt;
       assert.ok(after >= 700, `counted from the answer, not from the ringing (${after} ms)`);
@@ -382,28 +390,12 @@ describe('RtpengineDriver against a real rtpengine', () => {
       // A second call put on hold (sendonly / recvonly) stays silent for longer than the timeout.
       timedOut.length = 0;
       const held = { ...key, callId: newCallId() };
-      await d2.offer({ ...held, sdp: sdpFor(40014), from: 'caller', signallingAddress: '127.0.0.1' });
-      const hold = (dir: [string, string], version: number) =>
-        d2
-          .offer({
-            ...held,
-            sdp: direction(40014, dir[0]).replace(' 1 IN', ` ${version} IN`),
-            from: 'caller',
-            signallingAddress: '127.0.0.1',
-          })
-          .then(() =>
-            d2.answer({
-              ...held,
-              sdp: direction(40016, dir[1]),
-              from: 'callee',
-              signallingAddress: '127.0.0.1',
-            }),
-          );
-      await d2.answer({ ...held, sdp: sdpFor(40016), from: 'callee', signallingAddress: '127.0.0.1' });
-      await hold(['sendonly', 'recvonly'], 2);
+      await offerBy(held, sdpFor(40014));
+      await answerBy(held, sdpFor(40016));
+      await reoffer(held, ['sendonly', 'recvonly'], 2);
       assert.equal(await waitFor(() => timedOut.length > 0, 1800), false, 'no timeout on hold');
       const resumedAt = Date.now();
-      await hold(['sendrecv', 'sendrecv'], 3);
+      await reoffer(held, ['sendrecv', 'sendrecv'], 3);
       assert.ok(await waitFor(() => timedOut.length > 0, 3000), 'silent after the resume: timed out');
       assert.ok(Date.now() - resumedAt >= 700, 'counted from the resume, not from the hold');
       assert.deepEqual(timedOut, [held.callId]);
